@@ -1,0 +1,4 @@
+from modgen.cli import main
+
+
+main()
