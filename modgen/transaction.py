@@ -88,7 +88,8 @@ class Transaction:
         except BaseException:
             for final, backup in reversed(backups):
                 if backup is None:
-                    final.unlink(missing_ok=True)
+                    if final.is_file():
+                        final.unlink()
                 else:
                     os.replace(backup, final)
             _remove_empty_dirs({final.parent for final, _ in backups}, self.root)

@@ -33,8 +33,19 @@ def _sdist_dir() -> Path:
     archive = cache / f"transformers-{TRANSFORMERS_VERSION}.tar.gz"
     if not archive.is_file():
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-             f"transformers=={TRANSFORMERS_VERSION}", "-d", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"transformers=={TRANSFORMERS_VERSION}",
+                "-d",
+                str(cache),
+            ],
             check=True,
         )
     with tarfile.open(archive) as tar:
@@ -49,8 +60,13 @@ def sdist_dir() -> Path:
 
 
 def git_init(path: Path) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     subprocess.run(["git", "init", "--quiet", str(path)], check=True)
     subprocess.run(["git", "add", "-A"], cwd=path, check=True)
     subprocess.run(["git", "commit", "--quiet", "-m", "base"], cwd=path, check=True, env=env)
