@@ -1,0 +1,129 @@
+"""Extents of copied code and their split into named blocks (spec §1.3(3), §1.4, §1.5).
+
+Everything here works on lists of lines (no line ends), like transformers' checker, so that its results on
+existing markers are the same; the differences are fixes of its defects: any class layout is accepted (no
+structure check), `async def` is a definition, multi-line headers are found by tokenising the header rather
+than by looking for `):`, and decorators between a marker and its `def` are skipped instead of crashing.
+"""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from dataclasses import dataclass
+
+
+DEFINITION = re.compile(r"^(\s*)(?:async\s+)?(class|def)\s+(\w+)")
+CLOSING_PAREN = re.compile(r"^\s*\)\s*(->.*)?:\s*$")
+END_COPY = re.compile(r"^\s*# End copy")
+
+
+def indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def definition(line: str) -> tuple[str, str, str] | None:
+    """(indent, `class` or `def`, name) when `line` opens a class or function."""
+    match = DEFINITION.match(line)
+    return match.groups() if match else None
+
+
+def belongs(line: str, body_indent: str) -> bool:
+    """Whether a line continues a block whose body is at `body_indent` (the upstream rule)."""
+    return line.startswith(body_indent) or not line.strip() or bool(CLOSING_PAREN.match(line))
+
+
+def trim_blank_end(lines: list[str], start: int, end: int) -> int:
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def header_end(lines: list[str], start: int) -> int:
+    """Index one past the last line of the (possibly multi-line) header starting at `start`."""
+    first = lines[start]
+    if first.rstrip().endswith(":") and not any(c in first for c in "\"'#") and balanced(first):
+        return start + 1  # the common case, without tokenising
+    readline = iter(line + "\n" for line in lines[start:]).__next__
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.NEWLINE:
+                return start + token.end[0]
+    except (tokenize.TokenError, IndentationError, SyntaxError, StopIteration):
+        pass
+    return start + 1
+
+
+def balanced(line: str) -> bool:
+    return all(line.count(a) == line.count(b) for a, b in ("()", "[]", "{}"))
+
+
+def block_end(lines: list[str], header: int, *, stop_at_end_copy: bool = False) -> int:
+    """Index one past the last line of the class/def whose header is at `header` (trailing blanks trimmed)."""
+    body_indent = indent_of(lines[header]) + "    "
+    end = header_end(lines, header)
+    while end < len(lines) and belongs(lines[end], body_indent):
+        if stop_at_end_copy and lines[end].startswith(body_indent) and END_COPY.match(lines[end]):
+            break
+        end += 1
+    return trim_blank_end(lines, header, end)
+
+
+@dataclass
+class Block:
+    """A run of lines of a copied object: its header, one inner definition, or the code between them."""
+
+    name: str | None  # `def forward`, `class Inner`, the header's `class X` or None for other code
+    lines: list[str]
+    is_header: bool = False
+
+    @property
+    def blank(self) -> bool:
+        return not any(line.strip() for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def split_blocks(lines: list[str]) -> list[Block]:
+    """Split one object's lines (header first) into its header, its inner definitions and the code between.
+
+    An inner definition takes the comments and decorators right above it, so an `# Ignore copy` written
+    there belongs to it.
+    """
+    head_end = header_end(lines, 0)
+    kind_name = definition(lines[0])
+    blocks = [Block(f"{kind_name[1]} {kind_name[2]}" if kind_name else None, lines[:head_end], is_header=True)]
+    body_indent = indent_of(lines[0]) + "    "
+    gap: list[str] = []
+    index = head_end
+    while index < len(lines):
+        line = lines[index]
+        found = definition(line) if line.startswith(body_indent) else None
+        if found is None or found[0] != body_indent:
+            gap.append(line)
+            index += 1
+            continue
+        # Comments and decorators directly above belong to the definition.
+        above = 0
+        while above < len(gap) and gap[-1 - above].strip() and indent_of(gap[-1 - above]) == body_indent:
+            above += 1
+        taken = gap[len(gap) - above :]
+        del gap[len(gap) - above :]
+        if gap:
+            blocks.append(Block(None, gap))
+            gap = []
+        end = block_end(lines, index)
+        blocks.append(Block(f"{found[1]} {found[2]}", taken + lines[index:end]))
+        index = end
+    if gap:
+        blocks.append(Block(None, gap))
+    return blocks
+
+
+def reindent(lines: list[str], old: str, new: str) -> list[str]:
+    """Move lines indented under `old` to `new` (a method copied as a function, or the reverse)."""
+    if old == new:
+        return list(lines)
+    return [new + line[len(old) :] if line.startswith(old) else line for line in lines]

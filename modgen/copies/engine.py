@@ -1,0 +1,178 @@
+"""Checking every `# Copied from` marker of a repository, and fixing copies in dependency order.
+
+One run reads each file once, evaluates the markers that are not nested in another copied block, formats all
+expected snippets that need it with one ruff process (cached by content), and compares. `fix_copies` repeats
+check-and-fix rounds, each fixing only copies whose source is not itself a stale copy, so that chains
+(copies of copies) converge in one invocation, from the original source down, never spreading a bad edit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
+from modgen.copies.findings import Finding
+from modgen.copies.grammar import Marker, find_markers
+from modgen.copies.normalise import Formatter
+from modgen.copies.resolve import Files, ResolveError, resolve
+from modgen.copies.scan import Area, area_of
+
+
+MAX_FIX_ROUNDS = 20
+
+
+@dataclass
+class MarkerSite:
+    path: Path
+    area: Area
+    marker: Marker
+
+
+@dataclass
+class CopyResults:
+    copies: list[Copy] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    stale: dict[int, Copy] = field(default_factory=dict)  # id(finding) -> its copy, for fixing
+    markers: int = 0  # markers evaluated
+
+
+def marker_sites(files: Files, paths: list[Path], areas: list[Area]) -> list[MarkerSite]:
+    """The markers of `paths`, skipping markers nested in another marker's copied block."""
+    sites = []
+    for path in paths:
+        area = area_of(path, areas)
+        if area is None:
+            continue
+        text = files.text(path)
+        if "Copied from" not in text:
+            continue
+        lines = files.lines(path)
+        covered_until = -1
+        for marker in find_markers(lines, area.root):
+            if marker.line - 1 < covered_until:
+                continue  # nested: compared as part of the outer copy
+            sites.append(MarkerSite(path, area, marker))
+            with contextlib.suppress(SiteError):  # reported when the marker is evaluated
+                covered_until = copy_site(lines, marker)[1]
+    return sites
+
+
+def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
+    results = CopyResults(markers=len(sites))
+    pending: list[Copy] = []
+    for site in sites:
+        marker, path = site.marker, site.path
+        try:
+            source = resolve(files, site.area.base, site.area.root, marker.object_path)
+        except ResolveError as error:
+            results.findings.append(
+                Finding("dangling", path, marker.line, error.message, marker.reference, hint=error.hint, fixable=False)
+            )
+            continue
+        try:
+            copy = prepare(path, files.lines(path), marker, source)
+        except SiteError as error:
+            results.findings.append(
+                Finding(
+                    "marker",
+                    path,
+                    marker.line,
+                    str(error),
+                    marker.reference,
+                    hint="put the marker right above the class or def it marks",
+                    fixable=False,
+                )
+            )
+            continue
+        except re.error as error:
+            results.findings.append(
+                Finding(
+                    "marker",
+                    path,
+                    marker.line,
+                    f"bad pattern in the replace spec: {error}",
+                    marker.reference,
+                    fixable=False,
+                )
+            )
+            continue
+        results.copies.append(copy)
+        pending.append(copy)
+    # Format only what needs it: marked copies with a tail whose raw expected text differs from the copy.
+    needs_format = [c for c in pending if c.formats and compare(c, c.compared_expected) is not None]
+    formatted = formatter.format_many([c.compared_expected for c in needs_format]) if needs_format else {}
+    for copy in pending:
+        expected = formatted.get(copy.compared_expected, copy.compared_expected) if copy in needs_format else None
+        if copy in needs_format and expected is None:
+            results.findings.append(
+                Finding(
+                    "marker",
+                    copy.path,
+                    copy.marker.line,
+                    "the source with the replace spec applied is not valid Python",
+                    copy.marker.reference,
+                    hint="check the patterns after `with`",
+                    fixable=False,
+                )
+            )
+            continue
+        mismatch = compare(copy, expected if expected is not None else copy.compared_expected)
+        if mismatch is not None:
+            finding = Finding(
+                "copy",
+                copy.path,
+                mismatch.line,
+                f"copy does not match {copy.marker.object_path}",
+                copy.marker.reference,
+                diff=mismatch.diff,
+            )
+            results.findings.append(finding)
+            results.stale[id(finding)] = copy
+    return results
+
+
+def check_copies(files: Files, paths: list[Path], areas: list[Area], formatter: Formatter) -> CopyResults:
+    return evaluate(files, marker_sites(files, paths, areas), formatter)
+
+
+def fix_copies(
+    files: Files, paths: list[Path], areas: list[Area], formatter: Formatter
+) -> tuple[set[Path], CopyResults]:
+    """Fix stale copies in memory (`files`), source-first; returns the changed files and what is left."""
+    changed: set[Path] = set()
+    for _ in range(MAX_FIX_ROUNDS):
+        results = check_copies(files, paths, areas, formatter)
+        stale = [results.stale[id(f)] for f in results.findings if id(f) in results.stale]
+        if not stale:
+            return changed, results
+        # A copy whose source lies inside another stale copy waits for that one to be fixed first.
+        ready = [c for c in stale if not any(inside(c, other) for other in stale if other is not c)]
+        if not ready:
+            return changed, results  # a cycle of copies: reported, not fixed
+        apply_fixes(files, ready, formatter)
+        changed.update(c.path for c in ready)
+    return changed, check_copies(files, paths, areas, formatter)
+
+
+def inside(copy: Copy, other: Copy) -> bool:
+    """Whether `copy`'s source lies in `other`'s copied block."""
+    return copy.source.path == other.path and other.header <= copy.source.start < other.end
+
+
+def apply_fixes(files: Files, copies: list[Copy], formatter: Formatter) -> None:
+    texts = {id(c): c.fix_text() for c in copies}
+    formatted = formatter.format_many([texts[id(c)] for c in copies if c.formats])
+    by_file: dict[Path, list[Copy]] = {}
+    for copy in copies:
+        by_file.setdefault(copy.path, []).append(copy)
+    for path, in_file in by_file.items():
+        lines = list(files.lines(path))
+        for copy in sorted(in_file, key=lambda c: c.header, reverse=True):  # bottom-up keeps indices valid
+            text = texts[id(copy)]
+            if copy.formats:
+                text = formatted.get(text) or text
+            lines[copy.header : copy.end] = text.split("\n")
+        files.set_text(path, "\n".join(lines))

@@ -1,0 +1,30 @@
+"""What `modgen check` reports: one `Finding` per problem, with its place and a diff when it has one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class Finding:
+    kind: str  # "copy" (copy differs), "dangling" (source missing), "marker" (unreadable site), "modular"
+    path: Path
+    line: int | None
+    message: str
+    reference: str | None = None  # the marker's `transformers.x.y` or the modular file
+    diff: str = ""
+    hint: str | None = None
+    fixable: bool = True
+
+    def to_json(self, root: Path) -> dict:
+        data = asdict(self)
+        data["path"] = relative(self.path, root)
+        return data
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
