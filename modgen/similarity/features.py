@@ -1,0 +1,277 @@
+"""Structural fingerprints of the definitions of a Python file, robust to renaming.
+
+Each top-level class or function becomes a `Unit`: a bag of hashed features read from its canonical form
+(`canonical.py`), each feature namespaced by what it says:
+
+* `api:` torch / nn / F / math / einops names used, whatever they were imported as (`F.silu`, `nn.Linear`);
+* `cfg:` fields of the configuration (`config.rms_norm_eps`), `attr:` the module's own attributes;
+* `call:` / `m:` functions and tensor methods called, `kw:` keyword arguments given to them, `seq:` which call
+  follows which (the data flow, coarsely);
+* `s:` whole statements after alpha-renaming (type-2 clones share them), `t:` AST node-kind pairs (layer
+  structure, blind to every name);
+* `def:` method names, `base:` base classes, `name:` the class's own name without the model prefix.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modgen.errors import ModgenError
+from modgen.similarity.canonical import (
+    canonicalize,
+    feature_id,
+    fingerprint,
+    prefix_keys,
+    stable_hash,
+    strip_prefix,
+)
+
+
+# Modules whose names are strong signals, and the short names their members are written with.
+API_ROOTS = ("torch", "math", "einops", "numpy", "transformers")
+SHORT_FORMS = (("torch.nn.functional.", "F."), ("torch.nn.", "nn."), ("numpy.", "np."), ("transformers.", "hf."))
+
+# Base classes that make a class an `nn.Module`, however they were imported.
+MODULE_BASES = frozenset(
+    {"nn.Module", "hf.modeling_utils.PreTrainedModel", "hf.modeling_layers.GradientCheckpointingLayer"}
+)
+
+
+@dataclass
+class Unit:
+    """One top-level class or function of a file, as the index and the ranking see it."""
+
+    name: str
+    kind: str  # "class" or "function"
+    line: int
+    size: int  # statements: the unit's share of the file's code
+    canonical: int  # equal for two definitions identical after renaming
+    is_module: bool
+    features: Counter = field(default_factory=Counter)
+
+
+def parse_file(path: Path, text: str | None = None) -> ast.Module:
+    try:
+        text = path.read_text(encoding="utf-8") if text is None else text
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModgenError(f"cannot read the file: {error}", path=path) from error
+    try:
+        return ast.parse(text, filename=str(path))
+    except SyntaxError as error:
+        raise ModgenError(
+            f"the file does not parse: {error.msg}",
+            path=path,
+            line=error.lineno,
+            hint="give a Python file that runs (python -m py_compile FILE shows the error)",
+        ) from error
+
+
+def import_aliases(module: ast.Module, module_name: str = "") -> dict[str, str]:
+    """Every name a file imports -> its full dotted name (`F` -> `torch.nn.functional`).
+
+    Relative imports resolve against `module_name` (`transformers.models.llama.modeling_llama`); outside a
+    package they keep their dotted tail, which is enough to recognise `...modeling_utils.PreTrainedModel`.
+    """
+    aliases = {}
+    package = module_name.split(".")[:-1]
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            source = node.module or ""
+            if node.level:
+                base = package[: len(package) - node.level + 1] if package else ["transformers"]
+                source = ".".join([*base, source] if source else base)
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
+    return aliases
+
+
+def short_form(dotted: str) -> str:
+    for long, short in SHORT_FORMS:
+        if dotted.startswith(long):
+            return short + dotted[len(long) :]
+    return dotted
+
+
+def dotted_chain(node: ast.AST) -> list[str] | None:
+    """`nn.functional.silu` -> ['nn', 'functional', 'silu']; None for anything but names and attributes."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+class _FeatureReader:
+    """Reads the features of one canonical unit."""
+
+    def __init__(self, aliases: dict[str, str], keys: tuple[str, ...]):
+        self.aliases = aliases
+        self.keys = keys
+        self.features: Counter = Counter()
+        self.calls: list[str] = []
+
+    def add(self, feature: str, count: int = 1) -> None:
+        namespace, _, text = feature.partition(":")
+        self.features[feature_id(namespace, text)] += count
+
+    def resolve(self, chain: list[str]) -> str | None:
+        """The API name of a chain rooted in an imported module (`F.silu`), else None."""
+        root = self.aliases.get(chain[0])
+        if root is None or root.split(".")[0] not in API_ROOTS:
+            return None
+        dotted = ".".join([root, *chain[1:]])
+        if dotted.startswith("transformers.models."):  # another model's class: its role, not its origin
+            return "model." + strip_prefix(chain[-1], self.keys)
+        return short_form(dotted)
+
+    def read(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ClassDef):
+            self.add("name:" + node.name, 2)
+            for base in node.bases:
+                chain = dotted_chain(base)
+                if chain:
+                    self.add("base:" + (self.resolve(chain) or ".".join(chain)))
+        for child in ast.walk(node):
+            self.read_node(child)
+
+    def read_node(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.add(f"t:{type(node).__name__}>{type(child).__name__}")
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.add("def:" + node.name)
+            self.read_sequence(node)
+        elif isinstance(node, ast.stmt) and not isinstance(node, ast.ClassDef):
+            self.add("s:" + str(statement_fingerprint(node)))
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load | ast.Store):
+            self.read_attribute(node)
+        elif isinstance(node, ast.Call):
+            self.read_call(node)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value not in (0, 1):
+            self.add(f"n:{node.value!r}")
+
+    def read_attribute(self, node: ast.Attribute) -> None:
+        chain = dotted_chain(node)
+        if chain is None:
+            self.add("m:" + node.attr)
+            return
+        api = self.resolve(chain)
+        if api is not None:
+            self.add("api:" + api)
+        elif chain[0] == "self" and len(chain) >= 2:
+            if chain[1] == "config" and len(chain) >= 3:
+                self.add("cfg:" + chain[2])
+            elif len(chain) == 2:
+                self.add("attr:" + chain[1])
+        elif chain[0] == "config" and len(chain) == 2:
+            self.add("cfg:" + chain[1])
+        elif len(chain) == 2:
+            self.add("m:" + chain[1])
+
+    def read_call(self, node: ast.Call) -> None:
+        chain = dotted_chain(node.func)
+        if chain is None:
+            callee = "m:" + node.func.attr if isinstance(node.func, ast.Attribute) else "?"
+        else:
+            api = self.resolve(chain)
+            if api is not None:
+                callee = api
+            elif len(chain) == 1:
+                callee = chain[0]  # a builtin, or a class / function of the same file
+            elif chain[0] == "self":
+                callee = "self." + chain[-1]
+            else:
+                callee = "m:" + chain[-1]
+        self.add("call:" + callee)
+        for keyword in node.keywords:
+            if keyword.arg:
+                self.add(f"kw:{callee}:{keyword.arg}")
+
+    def read_sequence(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Which API call follows which, in source order: the shape of the computation."""
+        calls = []
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call):
+                chain = dotted_chain(node.func)
+                api = self.resolve(chain) if chain else None
+                name = api or (node.func.attr if isinstance(node.func, ast.Attribute) else None)
+                if name:
+                    calls.append((node.lineno, node.col_offset, name))
+        ordered = [name for *_, name in sorted(calls)]
+        for first, second in zip(ordered, ordered[1:], strict=False):
+            self.add(f"seq:{first}>{second}")
+
+
+def statement_fingerprint(node: ast.stmt) -> int:
+    """A statement alone: compound statements by their header only (their bodies are statements too)."""
+    if isinstance(node, ast.If | ast.While):
+        return fingerprint(ast.Expr(node.test))
+    if isinstance(node, ast.For | ast.AsyncFor):
+        return fingerprint(ast.Tuple([node.target, node.iter], ast.Load()))
+    if isinstance(node, ast.With | ast.AsyncWith):
+        return fingerprint(ast.Tuple([item.context_expr for item in node.items], ast.Load()))
+    if isinstance(node, ast.Try):
+        return stable_hash("try")
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return stable_hash("def " + node.name)
+    return fingerprint(node)
+
+
+def module_classes(module: ast.Module, aliases: dict[str, str]) -> set[str]:
+    """The top-level classes of a file that are `nn.Module`s, through bases defined in the same file too."""
+    bases = {node.name: node.bases for node in module.body if isinstance(node, ast.ClassDef)}
+    modules: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, class_bases in bases.items():
+            if name in modules:
+                continue
+            for base in class_bases:
+                chain = dotted_chain(base)
+                if chain is None:
+                    continue
+                full = short_form(".".join([aliases.get(chain[0], chain[0]), *chain[1:]]))
+                if (
+                    full in MODULE_BASES
+                    or chain[-1] in modules
+                    or chain[-1].endswith("PreTrainedModel")
+                    or full.startswith("transformers.models.")
+                ):
+                    modules.add(name)
+                    changed = True
+                    break
+    return modules
+
+
+def file_units(path: Path, text: str | None = None, module_name: str = "") -> list[Unit]:
+    """The units of a file: its top-level classes and functions."""
+    module = parse_file(path, text)
+    aliases = import_aliases(module, module_name)
+    class_names = [node.name for node in module.body if isinstance(node, ast.ClassDef)]
+    keys = prefix_keys(Path(path).stem, class_names)
+    modules = module_classes(module, aliases)
+    imported = frozenset(aliases)
+    units = []
+    for node in module.body:
+        if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        name, line, is_module = node.name, node.lineno, node.name in modules
+        canonical = canonicalize(node, keys, imported)
+        reader = _FeatureReader(aliases, keys)
+        reader.read(canonical)
+        size = sum(isinstance(child, ast.stmt) for child in ast.walk(canonical))
+        kind = "class" if isinstance(node, ast.ClassDef) else "function"
+        units.append(Unit(name, kind, line, max(size, 1), fingerprint(canonical), is_module, reader.features))
+    return units

@@ -1,0 +1,289 @@
+"""The index of every model of a transformers tree: the units of its `modeling_*.py` files, as sparse vectors.
+
+Built on first use (both cores), cached on disk, and brought up to date from the files' sizes and mtimes: only
+changed files are read again. A warm query loads a few numpy arrays and a small pickle.
+
+Vectors are TF-IDF over the units' features (sub-linear term frequency, each namespace weighed), compared by
+cosine. The IDF and the norms are recomputed without the excluded models, so that a left-out model leaves no
+trace in the statistics either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from modgen.errors import ModgenError
+from modgen.parallel import run_jobs
+from modgen.repo import TransformersTree
+from modgen.similarity.canonical import NAMESPACE_SHIFT, NAMESPACES
+from modgen.similarity.features import Unit, file_units
+from modgen.similarity.prior import imported_models
+
+
+# Bump when features change: old caches are then ignored.
+FORMAT_VERSION = 3
+
+# How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
+# calls, config fields and the layer structure are what a model is made of.
+NAMESPACE_WEIGHTS = {
+    "api": 2.0,
+    "cfg": 1.5,
+    "attr": 1.0,
+    "call": 1.5,
+    "m": 1.0,
+    "kw": 1.0,
+    "seq": 1.0,
+    "s": 1.0,
+    "t": 0.5,
+    "def": 1.0,
+    "base": 1.0,
+    "name": 1.5,
+    "n": 0.5,
+}
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("MODGEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "modgen"
+    )
+    return Path(root) / "closest"
+
+
+@dataclass
+class UnitRef:
+    """Where an index unit comes from."""
+
+    model: str
+    file: str  # relative to the tree's package dir
+    name: str
+    line: int
+
+
+@dataclass
+class Index:
+    """Every unit of every model of a tree, as a sparse matrix (rows: units, columns: features)."""
+
+    models: list[str]  # folder names, in row order
+    model_ptr: np.ndarray  # units of models[i] are rows model_ptr[i]:model_ptr[i + 1]
+    refs: list[UnitRef]
+    sizes: np.ndarray
+    canonical: np.ndarray
+    is_module: np.ndarray
+    vocabulary: np.ndarray  # sorted feature ids; column j is vocabulary[j]
+    indptr: np.ndarray  # CSR
+    columns: np.ndarray
+    tf: np.ndarray
+    graph: dict[str, frozenset[str]]  # the modular inheritance graph (prior.py)
+    _weights_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.refs)
+
+    @cached_property
+    def unit_model(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.models)), np.diff(self.model_ptr))
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        return np.repeat(np.arange(self.unit_count, dtype=np.int32), np.diff(self.indptr))
+
+    @cached_property
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column-major copy (postings of each feature): colptr, rows, tf."""
+        order = np.argsort(self.columns, kind="stable")
+        colptr = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.columns, minlength=len(self.vocabulary)), out=colptr[1:])
+        return colptr, self.rows[order], self.tf[order]
+
+    @cached_property
+    def namespace_weights(self) -> np.ndarray:
+        table = np.array([NAMESPACE_WEIGHTS[name] for name in NAMESPACES], dtype=np.float32)
+        return table[self.vocabulary >> NAMESPACE_SHIFT]
+
+    def unit_mask(self, excluded: frozenset[str]) -> np.ndarray:
+        keep = np.ones(self.unit_count, dtype=bool)
+        for index, model in enumerate(self.models):
+            if model in excluded:
+                keep[self.model_ptr[index] : self.model_ptr[index + 1]] = False
+        return keep
+
+    def weights(self, excluded: frozenset[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(unit mask, feature weights = idf x namespace weight, unit norms) without the excluded models."""
+        if excluded in self._weights_cache:
+            return self._weights_cache[excluded]
+        keep = self.unit_mask(excluded)
+        kept_entries = keep[self.rows]
+        df = np.bincount(self.columns[kept_entries], minlength=len(self.vocabulary))
+        count = int(keep.sum())
+        weights = (np.log((count + 1) / (df + 1)) + 1).astype(np.float32) * self.namespace_weights
+        values = self.tf * weights[self.columns]
+        norms = np.sqrt(np.bincount(self.rows, weights=values * values, minlength=self.unit_count))
+        norms[norms == 0] = 1
+        result = (keep, weights, norms.astype(np.float32))
+        if len(self._weights_cache) > 4:
+            self._weights_cache.clear()
+        self._weights_cache[excluded] = result
+        return result
+
+    def similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
+        """Cosine similarity of each target unit with each index unit (rows: targets); excluded units get 0.
+
+        Definitions identical after renaming get exactly 1.
+        """
+        keep, weights, norms = self.weights(excluded)
+        colptr, postings, posting_tf = self.csc
+        unseen_weight = float(np.log(int(keep.sum()) + 1) + 1)
+        result = np.zeros((len(units), self.unit_count), dtype=np.float32)
+        for row, unit in enumerate(units):
+            if not unit.features:
+                continue
+            ids = np.fromiter(unit.features.keys(), dtype=np.int64, count=len(unit.features))
+            tf = 1 + np.log(np.fromiter(unit.features.values(), dtype=np.float32, count=len(ids)))
+            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
+            known = self.vocabulary[position] == ids
+            namespace = np.array([NAMESPACE_WEIGHTS[name] for name in NAMESPACES], dtype=np.float32)
+            feature_weight = np.where(known, weights[position], unseen_weight * namespace[ids >> NAMESPACE_SHIFT])
+            query = tf * feature_weight
+            query /= np.linalg.norm(query) or 1
+            columns, query = position[known], (query * feature_weight)[known]
+            starts, ends = colptr[columns], colptr[columns + 1]
+            lengths = ends - starts
+            picks = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            contribution = np.repeat(query, lengths) * posting_tf[picks]
+            result[row] = np.bincount(postings[picks], weights=contribution, minlength=self.unit_count) / norms
+            result[row][self.canonical == unit.canonical] = 1.0
+        result[:, ~keep] = 0
+        return result
+
+
+def _units_of(item: tuple[str, str]) -> list[Unit] | str:
+    """Job: the units of one file (an error message for a file that does not parse: it is left out)."""
+    path, module_name = item
+    try:
+        return file_units(Path(path), module_name=module_name)
+    except ModgenError as error:
+        return str(error)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dict) -> Index:
+    models, refs, rows = [], [], []
+    model_ptr = [0]
+    for name, model in tree.models.items():
+        count = 0
+        for path in model.of_type("modeling"):
+            relative = str(path.relative_to(tree.package_dir))
+            for unit in per_file.get(relative, []):
+                refs.append(UnitRef(name, relative, unit.name, unit.line))
+                rows.append(unit)
+                count += 1
+        if count:
+            models.append(name)
+            model_ptr.append(model_ptr[-1] + count)
+    if not rows:
+        raise ModgenError(
+            f"the index is empty: no modeling_*.py file with a class or function in {tree.models_dir}",
+            hint="point --repo at a transformers checkout, or install transformers",
+        )
+    ids = np.concatenate([np.fromiter(u.features.keys(), dtype=np.int64, count=len(u.features)) for u in rows])
+    counts = np.concatenate([np.fromiter(u.features.values(), dtype=np.float32, count=len(u.features)) for u in rows])
+    vocabulary, columns = np.unique(ids, return_inverse=True)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(u.features) for u in rows], out=indptr[1:])
+    return Index(
+        models=models,
+        model_ptr=np.array(model_ptr, dtype=np.int64),
+        refs=refs,
+        sizes=np.array([u.size for u in rows], dtype=np.float32),
+        canonical=np.array([u.canonical for u in rows], dtype=np.int64),
+        is_module=np.array([u.is_module for u in rows], dtype=bool),
+        vocabulary=vocabulary,
+        indptr=indptr,
+        columns=columns.astype(np.int32),
+        tf=(1 + np.log(counts)).astype(np.float32),
+        graph=graph,
+    )
+
+
+def _sources(tree: TransformersTree) -> dict[str, tuple[int, int]]:
+    """Every file the index depends on (modeling and modular files) -> its stamp."""
+    stamps = {}
+    for model in tree.models.values():
+        for path in (*model.of_type("modeling"), *model.modular_files):
+            stamps[str(path.relative_to(tree.package_dir))] = _stamp(path)
+    return stamps
+
+
+def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True) -> Index:
+    """The index of `tree`, from the cache when no file changed since it was written."""
+    key = hashlib.sha1(f"{FORMAT_VERSION}:{tree.package_dir}".encode()).hexdigest()[:16]
+    folder = cache_dir()
+    compiled_path, units_path = folder / f"{key}.index.pkl", folder / f"{key}.units.pkl"
+    stamps = _sources(tree)
+    if use_cache and compiled_path.is_file():
+        try:
+            with compiled_path.open("rb") as file:
+                cached_stamps, index = pickle.load(file)
+            if cached_stamps == stamps:
+                return index
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass  # a cache from another version, or a partial write: rebuild
+    old: dict = {}
+    if use_cache and units_path.is_file():
+        try:
+            with units_path.open("rb") as file:
+                old = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            old = {}
+    per_file: dict[str, list[Unit]] = {}
+    graph_parts: dict[str, frozenset[str]] = {}
+    todo = []
+    for relative, stamp in stamps.items():
+        if relative in old and old[relative][0] == stamp:
+            kind, value = old[relative][1]
+            (per_file if kind == "units" else graph_parts)[relative] = value
+        else:
+            todo.append(relative)
+    modular = [r for r in todo if Path(r).name.startswith("modular_")]
+    modeling = [r for r in todo if not Path(r).name.startswith("modular_")]
+    for relative in modular:
+        graph_parts[relative] = imported_models(tree.package_dir / relative, tree)
+    items = [(str(tree.package_dir / r), tree.module_name(tree.package_dir / r)) for r in modeling]
+    for relative, units in zip(modeling, run_jobs(_units_of, items, jobs=jobs, label="indexing models"), strict=True):
+        per_file[relative] = units if isinstance(units, list) else []
+    graph: dict[str, frozenset[str]] = {}
+    for relative, parents in graph_parts.items():
+        model = Path(relative).parent.name
+        if parents:
+            graph[model] = graph.get(model, frozenset()) | parents
+    index = _compile(tree, per_file, graph)
+    if use_cache:
+        entries = {r: (stamps[r], ("units", per_file[r])) for r in per_file}
+        entries |= {r: (stamps[r], ("graph", graph_parts[r])) for r in graph_parts}
+        _write(units_path, entries)
+        _write(compiled_path, (stamps, index))
+    return index
+
+
+def _write(path: Path, value) -> None:
+    """Write a cache file whole or not at all (another process may read it meanwhile)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs time

@@ -1,0 +1,182 @@
+"""Ranking the models of the index against a target: coverage of the target's code, then the history prior.
+
+For each model, every class or function of the target is paired with its most similar unit of that model
+(many target classes may pair with one: two MLPs of a research file both come from `LlamaMLP`). The model's
+coverage is the similarity of those pairs averaged over the target's code (weighted by statements): how much
+of the target the model explains. A model never wins by being big, nor by summing many small matches.
+
+Then history: among the models that explain the target about as well, the one the others were built from (a
+canonical ancestor in the modular graph) is the one to inherit from, not its newer copy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from modgen.errors import ModgenError
+from modgen.repo import TransformersTree
+from modgen.similarity.features import Unit, file_units
+from modgen.similarity.index import Index, build_index
+from modgen.similarity.prior import ancestors, offspring_counts, without
+
+
+# A pair at least this similar differs by little: an override of a few lines in a modular file.
+SMALL_DIFFERENCES = 0.7
+# The history prior: a model built from by many gets up to this share more; an ancestor of the best model is
+# preferred to it when it explains at least this share of what the best one does.
+CANONICAL_BOOST = 0.02
+ANCESTOR_RATIO = 0.9
+
+
+@dataclass(frozen=True)
+class ClassMatch:
+    """A class (or function) of the target, the unit of a model it matches best, and how closely."""
+
+    target: str
+    match: str | None
+    similarity: float
+
+    @property
+    def verdict(self) -> str:
+        if self.similarity >= 0.9995:
+            return "identical after renaming"
+        if self.similarity >= SMALL_DIFFERENCES:
+            return "small differences"
+        return "different"
+
+    def to_json(self) -> dict:
+        return {"target": self.target, "match": self.match, "similarity": round(self.similarity, 4)}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A model of the index, ranked against the target."""
+
+    model: str
+    score: float
+    classes: list[ClassMatch]
+    explained: float  # share of the target's statements in definitions this model matches closely
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "score": round(self.score, 4),
+            "classes": [c.to_json() for c in self.classes],
+            "explained": round(self.explained, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is compared: the units of one or more files, and the models they are (never their own match)."""
+
+    units: list[Unit]
+    own_models: frozenset[str]
+
+
+def load_target(target: Path | str, tree: TransformersTree) -> Target:
+    """A `.py` file, or a model of the tree by name (its modeling files)."""
+    path = Path(target)
+    if path.suffix == ".py" or path.exists():
+        if not path.is_file():
+            raise ModgenError(f"{path} is not a file", hint="give a .py file or a model name such as 'llama'")
+        own = _model_of_path(path, tree)
+        module_name = tree.module_name(path) if own else ""
+        units = file_units(path, module_name=module_name)
+        files = [path]
+    else:
+        model = tree.resolve_model(str(target))
+        files = model.of_type("modeling")
+        if not files:
+            raise ModgenError(f"model {model.name!r} has no modeling file to compare", path=model.folder)
+        own = model.name
+        units = [unit for file in files for unit in file_units(file, module_name=tree.module_name(file))]
+    if not any(unit.is_module for unit in units):
+        raise ModgenError(
+            "no nn.Module in the target: nothing to compare",
+            path=files[0],
+            hint="give the file that defines the model's torch modules (classes deriving from nn.Module)",
+        )
+    # Data classes and configs are not what a model is made of; functions (rotary helpers...) are.
+    kept = [unit for unit in units if unit.is_module or unit.kind == "function"]
+    return Target(kept, frozenset({own} if own else ()))
+
+
+def _model_of_path(path: Path, tree: TransformersTree) -> str | None:
+    """The model of the tree a file belongs to, if it lies in the tree: excluded by path, never by name."""
+    try:
+        relative = path.resolve().relative_to(tree.models_dir)
+    except ValueError:
+        return None
+    return relative.parts[0] if len(relative.parts) > 1 else None
+
+
+def rank(
+    target: Path | str,
+    tree: TransformersTree,
+    *,
+    top: int = 5,
+    exclude: Sequence[str] = (),
+    index: Index | None = None,
+    jobs: int = 1,
+) -> list[Match]:
+    """The `top` models of `tree` closest to `target`, best first.
+
+    `target` is a `.py` file or a model name; `exclude` drops models (folder names or model types).
+    """
+    loaded = load_target(target, tree)
+    excluded = {tree.resolve_model(name).name for name in exclude} | loaded.own_models
+    index = index if index is not None else build_index(tree, jobs=jobs)
+    return rank_units(loaded.units, index, top=top, excluded=frozenset(excluded))
+
+
+def rank_units(
+    units: list[Unit], index: Index, *, top: int = 5, excluded: frozenset[str] = frozenset()
+) -> list[Match]:
+    """The ranking itself, on target units and a built index (the benchmark calls it directly)."""
+    similarities = index.similarities(units, excluded)
+    sizes = np.array([unit.size for unit in units], dtype=np.float32)
+    weights = sizes / sizes.sum()
+    present = [i for i, model in enumerate(index.models) if model not in excluded]
+    if not present:
+        raise ModgenError("the index is empty once the excluded models are left out", hint="exclude fewer models")
+    starts = index.model_ptr[:-1]
+    best = np.maximum.reduceat(similarities, starts, axis=1)  # targets x models
+    coverage = weights @ best
+    scores = {index.models[i]: float(coverage[i]) for i in present}
+    ranked = apply_prior(scores, index.graph, excluded)
+    matches = []
+    for model in ranked[:top]:
+        column = index.models.index(model)
+        begin, end = index.model_ptr[column], index.model_ptr[column + 1]
+        pairs = similarities[:, begin:end]
+        choice = pairs.argmax(axis=1)
+        classes = [
+            ClassMatch(unit.name, index.refs[begin + int(j)].name, float(pairs[i, j]))
+            for i, (unit, j) in enumerate(zip(units, choice, strict=True))
+        ]
+        explained = float(sum(w for w, c in zip(weights, classes, strict=True) if c.similarity >= SMALL_DIFFERENCES))
+        matches.append(Match(model, scores[model], classes, explained))
+    return matches
+
+
+def apply_prior(scores: dict[str, float], graph: dict, excluded: frozenset[str]) -> list[str]:
+    """Models best first: similarity, then history (canonical ancestors before their copies)."""
+    history = without(graph, excluded)
+    offspring = offspring_counts(history)
+    boosted = {m: s * (1 + CANONICAL_BOOST * math.log1p(offspring.get(m, 0))) for m, s in scores.items()}
+    ranked = sorted(boosted, key=lambda m: (-boosted[m], m))
+    if not ranked:
+        return ranked
+    best = ranked[0]
+    candidates = [a for a in ancestors(history, best) if a in boosted and boosted[a] >= ANCESTOR_RATIO * boosted[best]]
+    if candidates:
+        promoted = max(candidates, key=lambda a: (offspring.get(a, 0), boosted[a]))
+        ranked.remove(promoted)
+        ranked.insert(0, promoted)
+    return ranked
