@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
 from modgen.copies.findings import Finding
 from modgen.copies.grammar import Marker, find_markers
+from modgen.copies.layout import keep_blank_layout
 from modgen.copies.normalise import Formatter
 from modgen.copies.resolve import Files, ResolveError, resolve
 from modgen.copies.scan import Area, area_of
@@ -138,13 +140,21 @@ def check_copies(files: Files, paths: list[Path], areas: list[Area], formatter: 
     return evaluate(files, marker_sites(files, paths, areas), formatter)
 
 
+Select = Callable[[list[MarkerSite], set[Path]], list[MarkerSite]]
+
+
 def fix_copies(
-    files: Files, paths: list[Path], areas: list[Area], formatter: Formatter
+    files: Files, paths: list[Path], areas: list[Area], formatter: Formatter, select: Select | None = None
 ) -> tuple[set[Path], CopyResults]:
-    """Fix stale copies in memory (`files`), source-first; returns the changed files and what is left."""
+    """Fix stale copies in memory (`files`), source-first; returns the changed files and what is left.
+
+    `select(sites, changed)` narrows the markers evaluated in a round (`--changed`); `changed` holds the files
+    fixed so far, whose own copies must then be looked at too.
+    """
     changed: set[Path] = set()
     for _ in range(MAX_FIX_ROUNDS):
-        results = check_copies(files, paths, areas, formatter)
+        sites = marker_sites(files, paths, areas)
+        results = evaluate(files, select(sites, changed) if select else sites, formatter)
         stale = [results.stale[id(f)] for f in results.findings if id(f) in results.stale]
         if not stale:
             return changed, results
@@ -154,7 +164,8 @@ def fix_copies(
             return changed, results  # a cycle of copies: reported, not fixed
         apply_fixes(files, ready, formatter)
         changed.update(c.path for c in ready)
-    return changed, check_copies(files, paths, areas, formatter)
+    sites = marker_sites(files, paths, areas)
+    return changed, evaluate(files, select(sites, changed) if select else sites, formatter)
 
 
 def inside(copy: Copy, other: Copy) -> bool:
@@ -174,5 +185,5 @@ def apply_fixes(files: Files, copies: list[Copy], formatter: Formatter) -> None:
             text = texts[id(copy)]
             if copy.formats:
                 text = formatted.get(text) or text
-            lines[copy.header : copy.end] = text.split("\n")
+            lines[copy.header : copy.end] = keep_blank_layout(lines[copy.header : copy.end], text.split("\n"))
         files.set_text(path, "\n".join(lines))

@@ -1,0 +1,204 @@
+"""Modular sync: each modular file's generated files must be what `modgen flatten` produces.
+
+The flattener (`modgen.modular`) is imported lazily. A content-keyed cache remembers, for each modular file,
+the hashes of the files it generates, keyed by the modular file, the parent files it imports from, the
+flattener's own code and the marker setting: a warm full check only hashes files, it does not flatten.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from modgen.copies.cache import Cache, digest
+from modgen.copies.findings import Finding
+from modgen.errors import ModgenError
+from modgen.parallel import run_jobs
+from modgen.repo import MODULAR, Repository, TransformersTree, split_file_name
+
+
+IMPORT_FROM = re.compile(r"^\s*from\s+(\.+[\w.]*|transformers\.[\w.]+)\s+import\b", re.MULTILINE)
+
+
+@dataclass
+class ModularResults:
+    findings: list[Finding] = field(default_factory=list)
+    expected: dict[Path, str] = field(default_factory=dict)  # generated path -> text, for files that differ
+    checked: int = 0
+    flattened: int = 0  # modular files the flattener had to run on (cache misses)
+
+
+def modular_files(repo: Repository) -> list[Path]:
+    return sorted(path for model in repo.models.values() for path in model.modular_files)
+
+
+def generated_files(modular: Path) -> list[Path]:
+    """The files next to `modular_bob.py` that it generates (`modeling_bob.py`, `configuration_bob.py`, ...)."""
+    name = split_file_name(modular)[1]
+    return sorted(
+        p
+        for p in modular.parent.glob("*.py")
+        if (split := split_file_name(p)) and split[0] != MODULAR and split[1] == name
+    )
+
+
+def parent_files(modular: Path, text: str, tree: TransformersTree) -> list[Path]:
+    """The model files a modular file imports from (what its generated code is taken from)."""
+    found = []
+    for module in IMPORT_FROM.findall(text):
+        if module.startswith("."):
+            dots = len(module) - len(module.lstrip("."))
+            base = modular.parent
+            for _ in range(dots - 1):
+                base = base.parent
+            rest = module.lstrip(".")
+            path = base.joinpath(*rest.split(".")).with_suffix(".py") if rest else None
+        else:
+            path = tree.module_file(module)
+        if path is not None and path.is_file():
+            found.append(path)
+    return sorted(set(found))
+
+
+@cache
+def flattener_version() -> str:
+    """A hash of the flattener's and the marker writer's code: a new modgen invalidates the cache."""
+    import modgen.copies
+    import modgen.modular
+
+    sources = sorted(Path(modgen.modular.__file__).parent.glob("*.py"))
+    sources += sorted(Path(modgen.copies.__file__).parent.glob("*.py"))
+    return digest(*(p.read_bytes() for p in sources))
+
+
+def cache_key(modular: Path, tree: TransformersTree, markers: bool) -> str:
+    text = modular.read_text(encoding="utf-8")
+    parents = parent_files(modular, text, tree)
+    return "modular:" + digest(
+        flattener_version(), str(markers), str(modular), text, *(p.read_bytes() for p in parents)
+    )
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: Cache | None = None) -> ModularResults:
+    """Compare the generated files of `paths` (modular files) with the flattener's output."""
+    cache = cache or Cache(None)
+    results = ModularResults(checked=len(paths))
+    tree, markers = repo.transformers, repo.markers
+    keys = {path: cache_key(path, tree, markers) for path in paths}
+    misses = []
+    for path in paths:
+        hashes = cache.get(keys[path])
+        if hashes is None or any(current_hash(Path(p)) != h for p, h in hashes.items()):
+            misses.append(path)
+    if not misses:
+        return results
+    results.flattened = len(misses)
+    outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree)
+    for path, error in failures.items():
+        results.findings.append(
+            Finding(
+                "modular",
+                path,
+                getattr(error, "line", None),
+                f"the flattener failed: {error}",
+                str(path),
+                fixable=False,
+            )
+        )
+    for path in misses:
+        if path in failures:
+            continue
+        produced = {p: t for p, t in outputs.items() if p.parent == path.parent and p in outputs_of(path, outputs)}
+        cache.set(keys[path], {str(p): text_hash(t) for p, t in produced.items()})
+        for output, text in sorted(produced.items()):
+            current = output.read_text(encoding="utf-8") if output.is_file() else None
+            if current == text:
+                continue
+            results.expected[output] = text
+            diff = "".join(
+                difflib.unified_diff(
+                    (current or "").splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    f"{output} (on disk)",
+                    f"{output} (generated from {path.name})",
+                    n=2,
+                )
+            )
+            line = first_difference(current or "", text)
+            message = (
+                f"differs from what {path.name} generates"
+                if current is not None
+                else f"is missing: {path.name} generates it"
+            )
+            results.findings.append(
+                Finding(
+                    "modular",
+                    output,
+                    line,
+                    message,
+                    str(path),
+                    diff=diff,
+                    hint="run `modgen check --fix` (or `modgen flatten`) to regenerate",
+                )
+            )
+    return results
+
+
+def outputs_of(modular: Path, outputs: dict[Path, str]) -> set[Path]:
+    name = split_file_name(modular)[1]
+    return {p for p in outputs if p.parent == modular.parent and (s := split_file_name(p)) and s[1] == name}
+
+
+def current_hash(path: Path) -> str | None:
+    return text_hash(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def first_difference(old: str, new: str) -> int:
+    for index, (a, b) in enumerate(zip(old.split("\n"), new.split("\n"), strict=False)):
+        if a != b:
+            return index + 1
+    return min(old.count("\n"), new.count("\n")) + 1
+
+
+def flatten_all(
+    paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree
+) -> tuple[dict[Path, str], dict[Path, Exception]]:
+    """All outputs in one batch; when the batch fails, file by file so that one bad file fails alone."""
+    try:
+        from modgen.modular import flatten_files
+    except ImportError as error:
+        raise ModgenError(f"the flattener is not available ({error})", hint="use --no-modular") from error
+    try:
+        return dict(flatten_files(paths, markers=markers, jobs=jobs, tree=tree)), {}
+    except Exception:  # a bug or bad input in one file: find which, below
+        pass
+    outputs: dict[Path, str] = {}
+    failures: dict[Path, Exception] = {}
+    jobs_args = [(str(path), markers, str(tree.package_dir)) for path in paths]
+    for path, produced, error in run_jobs(flatten_one, jobs_args, jobs=jobs, label="flattening"):
+        if error is not None:
+            failures[Path(path)] = error
+        else:
+            outputs.update(produced)
+    return outputs, failures
+
+
+def flatten_one(job: tuple[str, bool, str]) -> tuple[str, dict[Path, str], Exception | None]:
+    """One modular file (a top-level function: it runs in worker processes)."""
+    from modgen.modular import flatten_file
+
+    path, markers, package_dir = job
+    try:
+        return path, flatten_file(Path(path), markers=markers, tree=TransformersTree(Path(package_dir))), None
+    except ModgenError as error:
+        return path, {}, error
+    except Exception as error:  # the flattener's own bug: reported as a finding, not a crash of check
+        return path, {}, ModgenError(f"{type(error).__name__}: {error}", path=path)

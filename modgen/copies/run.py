@@ -1,0 +1,159 @@
+"""`modgen check` as one function: what to check, in which order to fix, and what to report.
+
+Order in fix mode: generated files are regenerated from their modular files first (copies may point into
+them), then copies are fixed source-first, then modular files whose own text or generated files the copy fix
+touched are regenerated again. Each step writes through a `Transaction`, so a failing step leaves no half-written
+file behind.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modgen.copies.cache import Cache
+from modgen.copies.changed import changed_files, given_files, selected_modular, selected_sites
+from modgen.copies.engine import MarkerSite, evaluate, fix_copies, marker_sites
+from modgen.copies.findings import Finding
+from modgen.copies.modular_sync import check_modular, generated_files, modular_files, parent_files
+from modgen.copies.normalise import Formatter
+from modgen.copies.resolve import Files
+from modgen.copies.scan import areas_of, python_files
+from modgen.formatting import ruff_config_for
+from modgen.repo import Repository
+from modgen.transaction import Transaction
+
+
+@dataclass
+class CheckReport:
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    markers: int = 0  # markers evaluated
+    modular_checked: int = 0
+    modular_flattened: int = 0
+    fixed: list[Path] = field(default_factory=list)
+    ruff_calls: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.findings else 0
+
+
+def run_check(
+    repo: Repository,
+    *,
+    paths: list[str | Path] = (),
+    changed: bool = False,
+    base: str = "HEAD",
+    fix: bool = False,
+    jobs: int = 1,
+    modular: bool = True,
+    copies: bool = True,
+    use_cache: bool = True,
+) -> CheckReport:
+    started = time.perf_counter()
+    report = CheckReport(repo.root)
+    selection: set[Path] | None = None
+    if changed:
+        selection = changed_files(repo, base)
+    if paths:
+        selection = (selection or set()) | given_files(list(paths))
+    cache = Cache.for_repo(repo.root) if use_cache else Cache(None)
+    formatter = Formatter(ruff_config_for(repo.root), cache)
+    areas = areas_of(repo)
+    all_files = [p for area in areas for p in python_files(area)]
+    try:
+        if modular:
+            modular_step(repo, report, selection, fix=fix, jobs=jobs, cache=cache)
+        report.timings["modular"] = time.perf_counter() - started
+        if copies:
+            copies_step(
+                repo, report, selection, all_files, areas, formatter, fix=fix, jobs=jobs, cache=cache, modular=modular
+            )
+    finally:
+        cache.save()
+    report.ruff_calls = formatter.calls
+    report.timings["total"] = time.perf_counter() - started
+    report.fixed = sorted(set(report.fixed))
+    report.findings.sort(key=lambda f: (str(f.path), f.line or 0))
+    return report
+
+
+def modular_step(
+    repo: Repository,
+    report: CheckReport,
+    selection: set[Path] | None,
+    *,
+    fix: bool,
+    jobs: int,
+    cache: Cache,
+    only: list[Path] | None = None,
+) -> None:
+    targets = only if only is not None else modular_files(repo)
+    if selection is not None and only is None:
+        related = {}
+        for path in targets:
+            text = path.read_text(encoding="utf-8")
+            related[path] = parent_files(path, text, repo.transformers) + generated_files(path)
+        targets = selected_modular(targets, selection, related)
+    results = check_modular(repo, targets, jobs=jobs, cache=cache)
+    report.modular_checked += results.checked
+    report.modular_flattened += results.flattened
+    if fix and results.expected:
+        with Transaction(repo.root) as transaction:
+            for path, text in results.expected.items():
+                transaction.write(path, text, modify=True)
+            transaction.commit()
+        report.fixed.extend(results.expected)
+        fixed = set(results.expected)
+        report.findings.extend(f for f in results.findings if f.path not in fixed)
+    else:
+        report.findings.extend(results.findings)
+
+
+def copies_step(
+    repo: Repository,
+    report: CheckReport,
+    selection: set[Path] | None,
+    all_files: list[Path],
+    areas,
+    formatter,
+    *,
+    fix: bool,
+    jobs: int,
+    cache: Cache,
+    modular: bool = True,
+) -> None:
+    files = Files()
+
+    def select(sites: list[MarkerSite], fixed: set[Path]) -> list[MarkerSite]:
+        if selection is None:
+            return sites
+        return selected_sites(sites, {p.resolve() for p in selection | fixed | set(report.fixed)})
+
+    if not fix:
+        results = evaluate(files, select(marker_sites(files, all_files, areas), set()), formatter)
+        report.markers = results.markers
+        report.findings.extend(results.findings)
+        return
+    changed, results = fix_copies(files, all_files, areas, formatter, select)
+    report.markers = results.markers
+    report.findings.extend(results.findings)
+    if not changed:
+        return
+    with Transaction(repo.root) as transaction:
+        for path in sorted(changed):
+            transaction.write(path, files.text(path), modify=True)
+        transaction.commit()
+    report.fixed.extend(changed)
+    # The copy fix edited modular files or generated files: regenerate those models.
+    touched = {p.resolve() for p in changed}
+    again = [
+        m
+        for m in modular_files(repo)
+        if m.resolve() in touched or any(g.resolve() in touched for g in generated_files(m))
+    ]
+    if again and modular:
+        modular_step(repo, report, None, fix=True, jobs=jobs, cache=cache, only=again)
