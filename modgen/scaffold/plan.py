@@ -1,0 +1,246 @@
+"""The ordered steps of `modgen like PARENT --name NEW`: planned first (printable as text or JSON for
+`--dry-run`), then run in one `Transaction`, so that a failure at any step leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modgen.errors import UsageError
+from modgen.formatting import ruff_config_for, run_ruff
+from modgen.repo import Repository
+from modgen.scaffold import docs
+from modgen.scaffold.context import LikeContext, build_context
+from modgen.scaffold.flatten_step import flatten_new_model
+from modgen.scaffold.mappings import NewEntry, auto_classes, new_entries
+from modgen.scaffold.modular_writer import CopiedClass, copied_classes, license_header, modular_source
+from modgen.scaffold.register_project import project_init
+from modgen.scaffold.register_transformers import register
+from modgen.transaction import Change, Transaction
+
+
+@dataclass
+class Step:
+    name: str
+    description: str
+    creates: list[Path] = field(default_factory=list)
+    modifies: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    context: LikeContext
+    classes: list[CopiedClass]
+    entries: list[NewEntry]
+    steps: list[Step]
+
+    @property
+    def public_classes(self) -> list[str]:
+        return [c.name for c in self.classes]
+
+    @property
+    def file_types(self) -> list[str]:
+        return list(dict.fromkeys(c.file_type for c in self.classes))
+
+    def as_dict(self) -> dict:
+        context = self.context
+        root = context.repo.root
+        return {
+            "repository": str(root),
+            "kind": context.repo.kind.value,
+            "parent": {
+                "model_type": context.parent_model_type,
+                "folder": context.parent.name,
+                "prefix": context.parent_prefix,
+            },
+            "new": {"name": context.new_name, "prefix": context.new_prefix, "model_types": context.model_types},
+            "classes": [{"name": c.name, "parent": c.parent, "file": c.file_type} for c in self.classes],
+            "registrations": [{"file": e.file, "mapping": e.mapping, "key": e.key} for e in self.entries],
+            "steps": [
+                {
+                    "name": s.name,
+                    "description": s.description,
+                    "creates": [str(p.relative_to(root)) for p in s.creates],
+                    "modifies": [str(p.relative_to(root)) for p in s.modifies],
+                }
+                for s in self.steps
+            ],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2)
+
+    def to_text(self) -> str:
+        context = self.context
+        root = context.repo.root
+        lines = [
+            f"modgen like {context.parent_model_type} --name {context.new_name} "
+            f"({context.repo.kind.value} repository {root})",
+        ]
+        for number, step in enumerate(self.steps, 1):
+            lines.append(f"{number}. {step.description}")
+            lines.extend(f"     create {p.relative_to(root)}" for p in step.creates)
+            lines.extend(f"     modify {p.relative_to(root)}" for p in step.modifies)
+        return "\n".join(lines)
+
+
+def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
+    """Check the names and work out every file `like` creates or changes; nothing is written."""
+    context = build_context(repo, parent, new_name)
+    classes = copied_classes(context)
+    entries = new_entries(
+        context.tree,
+        context.model_types,
+        {c.parent: c.name for c in classes},
+        {context.parent.name: context.new_name},
+    )
+    file_types = list(dict.fromkeys(c.file_type for c in classes))
+    auto_dir = repo.models_dir / "auto"
+    steps = [
+        Step(
+            "modular",
+            f"write the modular file: {len(classes)} classes inheriting from {context.parent_prefix}'s",
+            creates=[context.modular_path],
+        ),
+        Step(
+            "flatten",
+            "flatten it into standalone files" + (" with `# Copied from` markers" if repo.markers else ""),
+            creates=[context.generated_path(t) for t in file_types],
+        ),
+    ]
+    if context.in_transformers:
+        steps.append(
+            Step(
+                "register",
+                f"register {context.new_name} in transformers' init and {len(entries)} auto-mapping entries",
+                creates=[context.model_dir / "__init__.py"],
+                modifies=[
+                    repo.models_dir / "__init__.py",
+                    *(auto_dir / f for f in dict.fromkeys(e.file for e in entries)),
+                ],
+            )
+        )
+        toc = repo.docs_dir / "_toctree.yml"
+        steps.append(
+            Step(
+                "docs",
+                "write the model doc page" + (" and its toctree entry" if toc.is_file() else ""),
+                creates=[repo.docs_dir / "model_doc" / f"{context.new_name}.md"],
+                modifies=[toc] if toc.is_file() else [],
+            )
+        )
+    else:
+        steps.append(
+            Step(
+                "register",
+                "register the model with the Auto classes when it is imported",
+                creates=[context.model_dir / "__init__.py"],
+            )
+        )
+        readme = repo.root / "README.md"
+        steps.append(
+            Step(
+                "docs",
+                "add a model card section to the README",
+                creates=[] if readme.is_file() else [readme],
+                modifies=[readme] if readme.is_file() else [],
+            )
+        )
+    steps.append(
+        Step(
+            "tests",
+            f"write tests in tests/models/{context.new_name}/",
+            creates=[repo.tests_dir / "models" / context.new_name],
+        )
+    )
+    steps.append(Step("format", "run ruff on what was written"))
+    refuse_existing([path for step in steps for path in step.creates], repo.root)
+    return Plan(context, classes, entries, steps)
+
+
+def refuse_existing(paths: list[Path], root: Path) -> None:
+    """`like` creates files and never replaces one: say which exist before anything is done."""
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        names = ", ".join(str(p.relative_to(root)) for p in existing)
+        raise UsageError(
+            f"{names} already exist{'s' if len(existing) == 1 else ''}; modgen like does not overwrite files",
+            path=existing[0],
+            hint="move them away, or choose another --name",
+        )
+
+
+@dataclass
+class Result:
+    changes: list[Change]
+    notes: list[str]
+
+
+def run_plan(plan: Plan, *, today: datetime.date | None = None) -> Result:
+    """Run every step in one transaction; anything failing leaves the repository as it was."""
+    context = plan.context
+    repo = context.repo
+    today = today or datetime.date.today()
+    notes: list[str] = []
+    header = license_header(context)
+    with Transaction(repo.root) as transaction:
+        modular_text = modular_source(context, plan.classes)
+        modular = transaction.write(context.modular_path, modular_text)
+        run_ruff([modular], ruff_config_for(repo.root))
+        generated = flatten_new_model(context, modular.read_text(encoding="utf-8"))
+        for path, text in generated.items():
+            transaction.write(path, text)
+        file_types = [p.name.removesuffix(f"_{context.new_name}.py") for p in generated]
+        authored = [modular]
+        if context.in_transformers:
+            register(context, transaction, plan.entries, header, file_types)
+            authored += [transaction.staged_path(context.model_dir / "__init__.py")]
+            _write_model_doc(plan, transaction, generated, today, notes)
+        else:
+            text, skipped = project_init(context, plan.classes, plan.entries, auto_classes(context.tree), header)
+            authored.append(transaction.write(context.model_dir / "__init__.py", text))
+            notes.extend(f"not registered (no class of the new model for it): {s}" for s in skipped)
+            _write_readme_section(plan, transaction)
+        authored += _write_tests(plan, transaction, notes)
+        run_ruff([p for p in authored if p.suffix == ".py"], ruff_config_for(repo.root))
+        changes = transaction.commit()
+    return Result(changes, notes)
+
+
+def _write_model_doc(
+    plan: Plan, transaction: Transaction, generated: dict[Path, str], today: datetime.date, notes: list[str]
+) -> None:
+    context = plan.context
+    repo = context.repo
+    with_forward = docs.classes_defining_forward(list(generated.values()))
+    page = docs.model_doc_page(context, plan.public_classes, with_forward, today)
+    transaction.write(repo.docs_dir / "model_doc" / f"{context.new_name}.md", page)
+    toc = repo.docs_dir / "_toctree.yml"
+    if toc.is_file():
+        edited = docs.add_toc_entry(transaction.read(toc), context.parent.name, context.new_name, context.new_prefix)
+        if edited is None:
+            notes.append(f"add model_doc/{context.new_name} to {toc} (no entry for {context.parent.name} to follow)")
+        else:
+            transaction.write(toc, edited, modify=True)
+
+
+def _write_readme_section(plan: Plan, transaction: Transaction) -> None:
+    readme = plan.context.repo.root / "README.md"
+    current = transaction.read(readme) if readme.is_file() else f"# {plan.context.repo.package}\n"
+    section = docs.readme_section(plan.context, plan.public_classes)
+    transaction.write(readme, current.rstrip("\n") + "\n" + section, modify=readme.is_file())
+
+
+def _write_tests(plan: Plan, transaction: Transaction, notes: list[str]) -> list[Path]:
+    """The new model's tests, written by `modgen.scaffold.tests_writer` (a separate part of modgen)."""
+    try:
+        from modgen.scaffold.tests_writer import write_tests
+    except ImportError:
+        notes.append("tests were not generated: this modgen has no test writer (modgen.scaffold.tests_writer)")
+        return []
+    before = set(transaction.staged_files)
+    write_tests(plan, transaction)
+    return [staged for final, staged in transaction.staged_files.items() if final not in before]

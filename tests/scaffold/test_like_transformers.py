@@ -1,0 +1,238 @@
+"""`modgen like` inside transformers itself: a git-initialised copy of the 5.23.0 sdist."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from modgen.repo import Repository, read_literal_mapping
+from modgen.scaffold.plan import make_plan
+from modgen.scaffold.register_transformers import register
+from modgen.transaction import Transaction
+from tests.scaffold.helpers import git_status, modgen, python_in
+
+
+AUTO_MODULES = [
+    "configuration_auto",
+    "modeling_auto",
+    "tokenization_auto",
+    "processing_auto",
+    "image_processing_auto",
+    "feature_extraction_auto",
+    "video_processing_auto",
+]
+
+
+def runtime_mappings_with(model_type: str) -> set[str]:
+    """The `*_MAPPING_NAMES` of the installed transformers (same version as the sdist) that have `model_type`."""
+    found = set()
+    for name in AUTO_MODULES:
+        module = importlib.import_module(f"transformers.models.auto.{name}")
+        for attribute, value in vars(module).items():
+            if attribute.endswith(("MAPPING_NAMES", "_NAMES")) and isinstance(value, dict) and model_type in value:
+                found.add(attribute)
+    return found
+
+
+@pytest.mark.parametrize(("parent", "sub_types"), [("llama", {}), ("clip", {"clip_text_model", "clip_vision_model"})])
+def test_plan_mirrors_every_auto_mapping_of_the_parent(sdist_dir: Path, tmp_path: Path, parent: str, sub_types):
+    repo = Repository.discover(_scratch_repo(sdist_dir, tmp_path))
+    plan = make_plan(repo, parent, "bob")
+    planned = {(e.mapping, e.key) for e in plan.entries}
+    for mapping in runtime_mappings_with(parent):
+        assert (mapping, "bob") in planned, mapping
+    for sub_type in sub_types:
+        new = sub_type.replace(parent, "bob", 1)
+        for mapping in runtime_mappings_with(sub_type) - {"SPECIAL_MODEL_TYPE_TO_MODULE_NAME"}:
+            assert (mapping, new) in planned, (mapping, sub_type)
+        assert ("SPECIAL_MODEL_TYPE_TO_MODULE_NAME", new) in planned
+    configs = {c.name: c.model_type for c in plan.classes if c.model_type}
+    assert configs["BobConfig"] == "bob"
+    if sub_types:
+        assert configs == {
+            "BobConfig": "bob",
+            "BobTextConfig": "bob_text_model",
+            "BobVisionConfig": "bob_vision_model",
+        }
+
+
+def _scratch_repo(sdist_dir: Path, tmp_path: Path) -> Path:
+    """A minimal transformers repository: the sdist's `src` linked in, enough to plan (which writes nothing)."""
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "transformers").symlink_to(sdist_dir / "src" / "transformers")
+    (root / "pyproject.toml").write_text((sdist_dir / "pyproject.toml").read_text())
+    return root
+
+
+def test_registration_only_adds_sorted_entries(sdist_repo: Path):
+    repo = Repository.discover(sdist_repo)
+    plan = make_plan(repo, "clip", "bob")
+    with Transaction(repo.root) as transaction:
+        register(plan.context, transaction, plan.entries, "", ["configuration", "modeling"])
+        transaction.commit()
+    numstat = subprocess.run(["git", "diff", "--numstat"], cwd=sdist_repo, capture_output=True, text=True).stdout
+    edited = {
+        line.split("\t")[2]: (int(line.split("\t")[0]), int(line.split("\t")[1])) for line in numstat.splitlines()
+    }
+    models = "src/transformers/models/"
+    assert set(edited) == {
+        models + "__init__.py",
+        *(models + "auto/" + f for f in ("auto_mappings.py", "modeling_auto.py", "tokenization_auto.py")),
+    }
+    assert all(deleted == 0 for _, deleted in edited.values()), edited
+    assert edited[models + "__init__.py"] == (1, 0)
+    auto = sdist_repo / models / "auto"
+    configs = read_literal_mapping(auto / "auto_mappings.py", "CONFIG_MAPPING_NAMES")
+    assert list(configs) == sorted(configs)  # what utils/sort_auto_mappings.py enforces
+    assert {k: configs[k] for k in ("bob", "bob_text_model", "bob_vision_model")} == {
+        "bob": "BobConfig",
+        "bob_text_model": "BobTextConfig",
+        "bob_vision_model": "BobVisionConfig",
+    }
+    special = read_literal_mapping(auto / "auto_mappings.py", "SPECIAL_MODEL_TYPE_TO_MODULE_NAME")
+    assert special["bob_text_model"] == special["bob_vision_model"] == "bob"
+    from transformers.models.auto import image_processing_auto, modeling_auto
+
+    images = read_literal_mapping(auto / "auto_mappings.py", "IMAGE_PROCESSOR_MAPPING_NAMES")
+    expected = {
+        k: v.replace("CLIP", "Bob") for k, v in image_processing_auto.IMAGE_PROCESSOR_MAPPING_NAMES["clip"].items()
+    }
+    assert images["bob"] == expected
+    zero_shot = read_literal_mapping(
+        auto / "modeling_auto.py", "MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES"
+    )
+    assert zero_shot["bob"] == modeling_auto.MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES["clip"].replace(
+        "CLIP", "Bob"
+    )
+    tokenizers = (auto / "tokenization_auto.py").read_text()
+    assert '("bob", "CLIPTokenizer" if is_tokenizers_available() else None),' in tokenizers  # reused
+    # The edited files still import (run in the sdist's own transformers).
+    check = python_in(
+        sdist_repo, "import transformers.models.auto.modeling_auto, transformers.models.auto.tokenization_auto"
+    )
+    assert check.returncode == 0, check.stderr
+
+
+# What the generated model must do, checked in a fresh process on the repository's own transformers.
+LLAMA_CHECK = """
+import torch
+from transformers import AutoModelForCausalLM, BobConfig, BobForCausalLM, LlamaConfig, LlamaForCausalLM
+
+tiny = dict(vocab_size=99, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, max_position_embeddings=64, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+torch.manual_seed(0)
+bob = AutoModelForCausalLM.from_config(BobConfig(**tiny)).eval()
+assert type(bob) is BobForCausalLM, type(bob)
+assert bob.config.model_type == "bob"
+llama = LlamaForCausalLM(LlamaConfig(**tiny)).eval()
+missing, unexpected = llama.load_state_dict(bob.state_dict(), strict=True)
+ids = torch.randint(3, 99, (2, 7))
+with torch.no_grad():
+    a, b = bob(ids).logits, llama(ids).logits
+torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+out = bob.generate(ids, max_new_tokens=5, do_sample=False)
+ref = llama.generate(ids, max_new_tokens=5, do_sample=False)
+assert out.shape == (2, 12) and torch.equal(out, ref), (out, ref)
+import transformers.models.bob.modeling_bob as m
+print("OK", m.__file__)
+"""
+
+
+@pytest.fixture(scope="module")
+def bob_repo(sdist_dir: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The sdist after `modgen like llama --name bob` (done once for the module's tests)."""
+    import shutil
+
+    from tests.conftest import git_init
+
+    repo = tmp_path_factory.mktemp("like") / "transformers"
+    shutil.copytree(sdist_dir, repo, symlinks=True)
+    git_init(repo)
+    return repo, modgen("like", "llama", "--name", "bob", cwd=repo)
+
+
+@pytest.mark.slow
+def test_like_llama_writes_a_working_model(bob_repo):
+    repo, result = bob_repo
+    assert result.returncode == 0, result.stderr
+    assert "Left to you:" in result.stdout and "weight conversion" in result.stdout
+    status = git_status(repo)
+    models = "src/transformers/models/"
+    for created in ("bob/modular_bob.py", "bob/configuration_bob.py", "bob/modeling_bob.py", "bob/__init__.py"):
+        assert f"?? {models}{created}" in status, status
+    for modified in ("__init__.py", "auto/auto_mappings.py", "auto/modeling_auto.py"):
+        assert f" M {models}{modified}" in status, status
+    assert "?? docs/source/en/model_doc/bob.md" in status
+    assert ".modgen-" not in status  # no staging or scratch folder left behind
+    check = python_in(repo, LLAMA_CHECK)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("OK") and str(repo) in check.stdout  # the repository's copy, not the installed one
+
+
+@pytest.mark.slow
+def test_like_llama_generated_files_match_the_flattener_and_ruff(bob_repo):
+    """The generated files are what `modgen flatten --check` expects, and ruff-clean with the repo's settings."""
+    repo, result = bob_repo
+    assert result.returncode == 0, result.stderr
+    folder = repo / "src" / "transformers" / "models" / "bob"
+    check = modgen("flatten", "--check", folder / "modular_bob.py", cwd=repo)
+    assert check.returncode == 0, check.stdout + check.stderr
+    banner = (folder / "modeling_bob.py").read_text().splitlines()[1]
+    assert (
+        banner.strip()
+        == "#           This file was automatically generated from src/transformers/models/bob/modular_bob.py.".strip()
+    )
+    assert "# Copied from" not in (folder / "modeling_bob.py").read_text()  # markers are off in transformers
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(folder), str(folder.parent / "auto")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert ruff.returncode == 0, ruff.stdout
+
+
+@pytest.mark.slow
+def test_like_llama_doc_page(bob_repo):
+    repo, result = bob_repo
+    assert result.returncode == 0, result.stderr
+    page = (repo / "docs" / "source" / "en" / "model_doc" / "bob.md").read_text()
+    assert "*This model was released on {release_date} and added to Hugging Face Transformers on " in page
+    # `- forward` exactly on the classes that define it in the generated modeling file.
+    import ast
+
+    tree = ast.parse((repo / "src" / "transformers" / "models" / "bob" / "modeling_bob.py").read_text())
+    with_forward = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(f, ast.FunctionDef) and f.name == "forward" for f in node.body)
+    }
+    for block in page.split("[[autodoc]] ")[1:]:
+        name = block.split()[0]
+        assert ("- forward" in block.split("##")[0]) == (name in with_forward), name
+    assert "[[autodoc]] BobForCausalLM\n    - forward" in page
+    assert "[[autodoc]] BobPreTrainedModel\n    - forward" not in page
+
+
+@pytest.mark.slow
+def test_like_llama_generated_tests_pass(bob_repo):
+    repo, result = bob_repo
+    assert result.returncode == 0, result.stderr
+    tests = repo / "tests" / "models" / "bob"
+    assert tests.is_dir(), result.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/models/bob"],
+        cwd=repo,
+        env={**__import__("os").environ, "PYTHONPATH": str(repo / "src")},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, textwrap.shorten(run.stdout[-3000:], 3000)
