@@ -40,6 +40,21 @@ MARKERS_NOTICE = (
 )
 
 
+def banner_source(text: str) -> str | None:
+    """The modular file a generated text names in its banner (`src/transformers/models/x/modular_x.py`)."""
+    for line in text.splitlines()[:3]:
+        if GENERATED_BANNER in line:
+            source = line.split(GENERATED_BANNER, 1)[1].strip().removesuffix(".")
+            return source if is_modular_file(Path(source)) else None  # other generators use the same words
+    return None
+
+
+def without_banner_path(text: str) -> str:
+    """`text` without its banner's path line: where the modular file lies does not change the generated code."""
+    lines = text.splitlines(keepends=True)
+    return "".join(line for number, line in enumerate(lines) if not (number < 3 and GENERATED_BANNER in line))
+
+
 # Finding modular files --------------------------------------------------------------------------------------
 
 
@@ -275,6 +290,7 @@ def destination(output: Path, out: Path | None) -> Path:
     return output if out is None else out / output.parent.name / output.name
 
 
+# Repositories by folder, for one run (settings may change between runs of a long-lived process).
 _REPOSITORIES: dict[Path, Repository | None] = {}
 
 
@@ -282,10 +298,14 @@ def repository_of(modular: Path) -> Repository | None:
     """The repository a modular file lies in, None outside any (the installed wheel)."""
     folder = Path(modular).resolve().parent
     if folder not in _REPOSITORIES:
-        try:
-            _REPOSITORIES[folder] = Repository.discover(folder)
-        except ModgenError:
-            _REPOSITORIES[folder] = None
+        known = (r for r in _REPOSITORIES.values() if r is not None and folder.is_relative_to(r.package_dir))
+        repository = next(known, None)
+        if repository is None:
+            try:
+                repository = Repository.discover(folder)
+            except ModgenError:
+                repository = None
+        _REPOSITORIES[folder] = repository
     return _REPOSITORIES[folder]
 
 
@@ -311,6 +331,7 @@ def flatten_batch(
     were before returning; the caller commits the result). Otherwise parents are read as they are on disk.
     `keep_going`: collect the modular files that fail in `FlattenRun.failures` instead of raising.
     """
+    _REPOSITORIES.clear()
     modular_paths = find_modular_files(paths)
     trees = {path: tree or TransformersTree.for_file(path) for path in modular_paths}
     for each in {t.package_dir: t for t in trees.values()}.values():
@@ -469,6 +490,7 @@ def _head(path: Path, lines: int = 5) -> str:
 
 def markers_notices(modular_paths: Sequence[Path], markers_for: Callable[[Path], bool]) -> list[str]:
     """One notice per transformers repository where markers are on for some of `modular_paths`."""
+    _REPOSITORIES.clear()
     roots = {
         repository.root
         for path in modular_paths

@@ -50,12 +50,9 @@ def flatten(
         stale = batch.stale_outputs(outputs)
         for diff in stale.values():
             click.echo(diff, nl=False)
-        click.echo(
-            f"{len(stale)} of {len(outputs)} generated files out of date"
-            if stale
-            else f"{len(outputs)} generated files up to date ({len(modular_paths)} modular files)",
-            err=True,
-        )
+        summary = f"{len(stale)} of {len(outputs)} generated files out of date" if stale else "all up to date"
+        failed = f", {len(run.failures)} modular files failed" if run.failures else ""
+        click.echo(f"{summary} ({len(modular_paths)} modular files{failed})", err=True)
         sys.exit(2 if run.failures else 1 if stale else 0)
     written = batch.write_outputs(outputs, force=force)
     for path in written.written:
