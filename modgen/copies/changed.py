@@ -44,12 +44,12 @@ def given_files(paths: list[str | Path]) -> set[Path]:
 
 def source_file(site: MarkerSite) -> Path | None:
     located = module_path(site.area.base, site.marker.object_path)
-    return located[0].resolve() if located else None
+    return located[0] if located else None
 
 
 def selected_sites(sites: list[MarkerSite], selected: set[Path]) -> list[MarkerSite]:
-    """Markers in a selected file, or whose source file is selected."""
-    return [s for s in sites if s.path.resolve() in selected or source_file(s) in selected]
+    """Markers in a selected file, or whose source file is selected (all paths absolute and resolved)."""
+    return [s for s in sites if s.path in selected or source_file(s) in selected]
 
 
 def selected_modular(modular: list[Path], selected: set[Path], related: dict[Path, list[Path]]) -> list[Path]:

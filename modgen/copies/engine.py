@@ -9,11 +9,13 @@ check-and-fix rounds, each fixing only copies whose source is not itself a stale
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modgen.copies.cache import Cache, digest
 from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
 from modgen.copies.findings import Finding
 from modgen.copies.grammar import Marker, find_markers
@@ -41,7 +43,7 @@ class CopyResults:
     markers: int = 0  # markers evaluated
 
 
-def marker_sites(files: Files, paths: list[Path], areas: list[Area]) -> list[MarkerSite]:
+def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cache | None = None) -> list[MarkerSite]:
     """The markers of `paths`, skipping markers nested in another marker's copied block."""
     sites = []
     for path in paths:
@@ -51,15 +53,27 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area]) -> list[Mar
         text = files.text(path)
         if "Copied from" not in text:
             continue
-        lines = files.lines(path)
-        covered_until = -1
-        for marker in find_markers(lines, area.root):
-            if marker.line - 1 < covered_until:
-                continue  # nested: compared as part of the outer copy
-            sites.append(MarkerSite(path, area, marker))
-            with contextlib.suppress(SiteError):  # reported when the marker is evaluated
-                covered_until = copy_site(lines, marker)[1]
+        key = "sites:" + digest(code_version(), area.root, text) if cache is not None else None
+        markers = cache.get(key) if cache is not None else None
+        if markers is None:
+            markers = outer_markers(files.lines(path), area.root)
+            if cache is not None:
+                cache.set(key, markers)
+        sites.extend(MarkerSite(path, area, marker) for marker in markers)
     return sites
+
+
+def outer_markers(lines: list[str], root: str) -> list[Marker]:
+    """The markers of a file that are not inside the copied block of an earlier marker."""
+    found = []
+    covered_until = -1
+    for marker in find_markers(lines, root):
+        if marker.line - 1 < covered_until:
+            continue  # nested: compared as part of the outer copy
+        found.append(marker)
+        with contextlib.suppress(SiteError):  # reported when the marker is evaluated
+            covered_until = copy_site(lines, marker)[1]
+    return found
 
 
 def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
@@ -134,6 +148,55 @@ def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> Cop
             results.findings.append(finding)
             results.stale[id(finding)] = copy
     return results
+
+
+def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter, cache: Cache) -> CopyResults:
+    """`evaluate`, reusing the results of files whose text and whose sources' texts are unchanged.
+
+    An entry is keyed by the file's text (and modgen's and ruff's versions) and records the text hash of every
+    file its copies were compared with; it is used only when all of those still hash the same. Files with a
+    finding that is not a plain copy mismatch (a dangling reference...) are always evaluated again.
+    """
+    hashes: dict[Path, str] = {}
+
+    def hash_of(path: Path) -> str | None:
+        if path not in hashes:
+            try:
+                hashes[path] = digest(files.text(path))
+            except OSError:
+                hashes[path] = None
+        return hashes[path]
+
+    by_file: dict[Path, list[MarkerSite]] = {}
+    for site in sites:
+        by_file.setdefault(site.path, []).append(site)
+    results = CopyResults(markers=len(sites))
+    to_evaluate: list[MarkerSite] = []
+    keys = {}
+    for path, in_file in by_file.items():
+        keys[path] = key = "copies:" + digest(formatter.salt, code_version(), str(path), hash_of(path))
+        entry = cache.get(key)
+        if entry is not None and all(hash_of(Path(dep)) == h for dep, h in entry["sources"].items()):
+            results.findings.extend(entry["findings"])
+        else:
+            to_evaluate.extend(in_file)
+    fresh = evaluate(files, to_evaluate, formatter)
+    results.findings.extend(fresh.findings)
+    results.copies, results.stale = fresh.copies, fresh.stale
+    sources: dict[Path, dict[str, str]] = {}
+    for copy in fresh.copies:
+        sources.setdefault(copy.path, {})[str(copy.source.path)] = hash_of(copy.source.path)
+    uncachable = {f.path for f in fresh.findings if f.kind != "copy"}
+    for path in {site.path for site in to_evaluate} - uncachable:
+        findings = [f for f in fresh.findings if f.path == path]
+        cache.set(keys[path], {"sources": sources.get(path, {}), "findings": findings})
+    return results
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of this package's code: results computed by another modgen are not reused."""
+    return digest(*(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))))
 
 
 def check_copies(files: Files, paths: list[Path], areas: list[Area], formatter: Formatter) -> CopyResults:

@@ -95,29 +95,26 @@ def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: 
     keys = {path: cache_key(path, tree, markers) for path in paths}
     misses = []
     for path in paths:
-        hashes = cache.get(keys[path])
-        if hashes is None or any(current_hash(Path(p)) != h for p, h in hashes.items()):
+        entry = cache.get(keys[path])
+        if entry is None:
+            misses.append(path)
+        elif "error" in entry:  # the flattener failed on these very inputs: it would fail again
+            results.findings.append(failure_finding(path, entry["error"], entry["line"]))
+        elif any(current_hash(Path(p)) != h for p, h in entry["outputs"].items()):
             misses.append(path)
     if not misses:
         return results
     results.flattened = len(misses)
     outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree)
     for path, error in failures.items():
-        results.findings.append(
-            Finding(
-                "modular",
-                path,
-                getattr(error, "line", None),
-                f"the flattener failed: {error}",
-                str(path),
-                fixable=False,
-            )
-        )
+        line = getattr(error, "line", None)
+        cache.set(keys[path], {"error": str(error), "line": line})
+        results.findings.append(failure_finding(path, str(error), line))
     for path in misses:
         if path in failures:
             continue
-        produced = {p: t for p, t in outputs.items() if p.parent == path.parent and p in outputs_of(path, outputs)}
-        cache.set(keys[path], {str(p): text_hash(t) for p, t in produced.items()})
+        produced = {p: t for p, t in outputs.items() if p in outputs_of(path, outputs)}
+        cache.set(keys[path], {"outputs": {str(p): text_hash(t) for p, t in produced.items()}})
         for output, text in sorted(produced.items()):
             current = output.read_text(encoding="utf-8") if output.is_file() else None
             if current == text:
@@ -152,6 +149,10 @@ def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: 
     return results
 
 
+def failure_finding(modular: Path, error: str, line: int | None) -> Finding:
+    return Finding("modular", modular, line, f"the flattener failed: {error}", str(modular), fixable=False)
+
+
 def outputs_of(modular: Path, outputs: dict[Path, str]) -> set[Path]:
     name = split_file_name(modular)[1]
     return {p for p in outputs if p.parent == modular.parent and (s := split_file_name(p)) and s[1] == name}
@@ -172,10 +173,7 @@ def flatten_all(
     paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree
 ) -> tuple[dict[Path, str], dict[Path, Exception]]:
     """All outputs in one batch; when the batch fails, file by file so that one bad file fails alone."""
-    try:
-        from modgen.modular import flatten_files
-    except ImportError as error:
-        raise ModgenError(f"the flattener is not available ({error})", hint="use --no-modular") from error
+    flatten_files = flattener("flatten_files")
     try:
         return dict(flatten_files(paths, markers=markers, jobs=jobs, tree=tree)), {}
     except Exception:  # a bug or bad input in one file: find which, below
@@ -191,13 +189,24 @@ def flatten_all(
     return outputs, failures
 
 
+def flattener(name: str):
+    """`modgen.modular.<name>` (the contract), imported only when modular sync runs."""
+    import importlib
+
+    for module in ("modgen.modular", "modgen.modular.batch"):
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ModgenError(f"the flattener (modgen.modular.{name}) is not available", hint="use --no-modular")
+
+
 def flatten_one(job: tuple[str, bool, str]) -> tuple[str, dict[Path, str], Exception | None]:
     """One modular file (a top-level function: it runs in worker processes)."""
-    from modgen.modular import flatten_file
-
     path, markers, package_dir = job
     try:
-        return path, flatten_file(Path(path), markers=markers, tree=TransformersTree(Path(package_dir))), None
+        flatten_files = flattener("flatten_files")
+        return path, flatten_files([Path(path)], markers=markers, tree=TransformersTree(Path(package_dir))), None
     except ModgenError as error:
         return path, {}, error
     except Exception as error:  # the flattener's own bug: reported as a finding, not a crash of check

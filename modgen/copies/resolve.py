@@ -34,22 +34,27 @@ class Source:
 
 
 class Files:
-    """File texts as lines, read once; `fix` overlays the texts it has rewritten in memory."""
+    """File texts, read once (and split into lines only when needed); `fix` overlays rewritten texts."""
 
     def __init__(self) -> None:
+        self._texts: dict[Path, str] = {}
         self._lines: dict[Path, list[str]] = {}
+
+    def text(self, path: Path) -> str:
+        text = self._texts.get(path)
+        if text is None:
+            text = self._texts[path] = path.read_text(encoding="utf-8")
+        return text
 
     def lines(self, path: Path) -> list[str]:
         lines = self._lines.get(path)
         if lines is None:
-            lines = self._lines[path] = path.read_text(encoding="utf-8").split("\n")
+            lines = self._lines[path] = self.text(path).split("\n")
         return lines
 
-    def text(self, path: Path) -> str:
-        return "\n".join(self.lines(path))
-
     def set_text(self, path: Path, text: str) -> None:
-        self._lines[path] = text.split("\n")
+        self._texts[path] = text
+        self._lines.pop(path, None)
 
 
 def module_path(base: Path, object_path: str) -> tuple[Path, list[str]] | None:

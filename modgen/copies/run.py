@@ -14,7 +14,7 @@ from pathlib import Path
 
 from modgen.copies.cache import Cache
 from modgen.copies.changed import changed_files, given_files, selected_modular, selected_sites
-from modgen.copies.engine import MarkerSite, evaluate, fix_copies, marker_sites
+from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, marker_sites
 from modgen.copies.findings import Finding
 from modgen.copies.modular_sync import check_modular, generated_files, modular_files, parent_files
 from modgen.copies.normalise import Formatter
@@ -134,7 +134,8 @@ def copies_step(
         return selected_sites(sites, {p.resolve() for p in selection | fixed | set(report.fixed)})
 
     if not fix:
-        results = evaluate(files, select(marker_sites(files, all_files, areas), set()), formatter)
+        sites = marker_sites(files, all_files, areas, cache)
+        results = evaluate_cached(files, select(sites, set()), formatter, cache)
         report.markers = results.markers
         report.findings.extend(results.findings)
         return

@@ -1,0 +1,47 @@
+"""`modgen check` from the command line: exit codes, text and JSON output."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from modgen.cli import main
+
+from .test_grammar import INTERMEDIATE_COPY, ROBERTA
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def test_exit_codes_and_json(tree):
+    tree.write(ROBERTA, INTERMEDIATE_COPY)
+    result = run("--repo", str(tree.root), "--no-modular", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "0 finding(s): 1 Copied-from markers" in result.output
+
+    tree.write(ROBERTA, INTERMEDIATE_COPY.replace("nn.GELU()", "nn.ReLU()"))
+    result = run("--repo", str(tree.root), "--no-modular", "--no-cache")
+    assert result.exit_code == 1
+    assert f"{ROBERTA}:9: copy does not match models.bert.modeling_bert.BertIntermediate" in result.output
+    assert "+        self.intermediate_act_fn = nn.GELU()" in result.output
+
+    result = run("--repo", str(tree.root), "--no-modular", "--no-cache", "--json")
+    data = json.loads(result.output)
+    assert result.exit_code == data["exit_code"] == 1
+    assert [(f["path"], f["line"], f["kind"]) for f in data["findings"]] == [(ROBERTA, 9, "copy")]
+
+    result = run("--repo", str(tree.root), "--no-modular", "--fix")
+    assert result.exit_code == 0
+    assert f"fixed {ROBERTA}" in result.output
+    assert tree.read(ROBERTA) == INTERMEDIATE_COPY
+
+
+def test_bad_usage_exits_2(tree, tmp_path):
+    result = run("--repo", str(tree.root), "--base", "main")
+    assert result.exit_code == 2
+    assert "--base only makes sense with --changed" in result.output
+    result = run("--repo", str(tree.root), "--changed", "--no-modular")  # not a git repository
+    assert result.exit_code == 2
+    assert "is not a git repository" in result.output
