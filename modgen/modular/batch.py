@@ -124,12 +124,25 @@ def read_modular_file(path: Path, tree: TransformersTree) -> ModularFile:
     except UnicodeDecodeError as error:
         raise ModgenError(f"not UTF-8 text: {error.reason}", path=path) from None
     parents = []
-    for node in ast.walk(module):
-        if isinstance(node, ast.ImportFrom):
-            target = import_target(node, path, tree)
-            if target is not None and is_model_file(target):
-                parents.append(ParentImport("." * node.level + (node.module or ""), target, node.lineno))
+    for node in _import_froms(module.body):
+        target = import_target(node, path, tree)
+        if target is not None and is_model_file(target):
+            parents.append(ParentImport("." * node.level + (node.module or ""), target, node.lineno))
     return ModularFile(path, tuple(parents))
+
+
+def _import_froms(statements: list[ast.stmt]) -> Iterator[ast.ImportFrom]:
+    """The `from ... import` statements among `statements` and in their blocks (statements only: fast)."""
+    pending = list(reversed(statements))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, ast.ImportFrom):
+            yield statement
+            continue
+        for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(statement, block, None)
+            if isinstance(children, list):
+                pending.extend(reversed(children))
 
 
 def import_target(node: ast.ImportFrom, importer: Path, tree: TransformersTree) -> Path | None:
@@ -297,16 +310,14 @@ _REPOSITORIES: dict[Path, Repository | None] = {}
 def repository_of(modular: Path) -> Repository | None:
     """The repository a modular file lies in, None outside any (the installed wheel)."""
     folder = Path(modular).resolve().parent
-    if folder not in _REPOSITORIES:
-        known = (r for r in _REPOSITORIES.values() if r is not None and folder.is_relative_to(r.package_dir))
-        repository = next(known, None)
-        if repository is None:
-            try:
-                repository = Repository.discover(folder)
-            except ModgenError:
-                repository = None
-        _REPOSITORIES[folder] = repository
-    return _REPOSITORIES[folder]
+    # Model folders of one `models/` folder share their repository: look it up once.
+    key = folder.parent if folder.parent.name == "models" else folder
+    if key not in _REPOSITORIES:
+        try:
+            _REPOSITORIES[key] = Repository.discover(folder)
+        except ModgenError:
+            _REPOSITORIES[key] = None
+    return _REPOSITORIES[key]
 
 
 def markers_setting(modular: Path) -> bool:
