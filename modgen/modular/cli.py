@@ -31,8 +31,9 @@ def flatten(
     """Flatten modular_<model>.py files (PATHS: files, or folders searched for them) into the files they generate.
 
     Files are flattened in dependency order: a modular file whose parent model is itself generated from a
-    modular file of the batch comes after it and sees its fresh output. Exit status: 0 done, 1 files out of
-    date (--check), 2 bad input (nothing written).
+    modular file of the batch comes after it and, when writing in place, reads its fresh output (with --out or
+    --check, parents are read as they are on disk). Exit status: 0 done, 1 files out of date (--check), 2 bad
+    input (nothing written), 3 a bug in modgen.
     """
     from modgen.modular import batch
 
