@@ -60,7 +60,7 @@ def _prefix_end(identifier: str, key: str) -> int | None:
         if char.lower() != key[matched]:
             return None
         matched += 1
-    return None
+    return len(identifier) if matched == len(key) else None
 
 
 # Names research code and transformers give to a model's configuration object.

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +22,13 @@ import numpy as np
 from modgen.errors import ModgenError
 from modgen.parallel import run_jobs
 from modgen.repo import TransformersTree
-from modgen.similarity.canonical import NAMESPACE_SHIFT, NAMESPACES
 from modgen.similarity.features import Unit, file_units
 from modgen.similarity.prior import imported_models
+from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
 # calls, config fields and the layer structure are what a model is made of.
@@ -47,6 +47,9 @@ NAMESPACE_WEIGHTS = {
     "name": 1.5,
     "n": 0.5,
 }
+# Whole models against the whole target: what research code shares with transformers is the computation (API
+# calls, their order and arguments, tensor methods, the shape of the code), not names or exact statements.
+BAG_WEIGHTS = NAMESPACE_WEIGHTS | {"s": 0.3, "attr": 0.3, "name": 0.3, "def": 0.3, "cfg": 0.5, "seq": 1.5, "kw": 1.5}
 
 
 def cache_dir() -> Path:
@@ -68,7 +71,7 @@ class UnitRef:
 
 @dataclass
 class Index:
-    """Every unit of every model of a tree, as a sparse matrix (rows: units, columns: features)."""
+    """Every unit of every model of a tree as TF-IDF rows, and every model as the bag of all its units."""
 
     models: list[str]  # folder names, in row order
     model_ptr: np.ndarray  # units of models[i] are rows model_ptr[i]:model_ptr[i + 1]
@@ -76,92 +79,37 @@ class Index:
     sizes: np.ndarray
     canonical: np.ndarray
     is_module: np.ndarray
-    vocabulary: np.ndarray  # sorted feature ids; column j is vocabulary[j]
-    indptr: np.ndarray  # CSR
-    columns: np.ndarray
-    tf: np.ndarray
+    units: TfidfMatrix
+    bags: TfidfMatrix  # one row per model
     graph: dict[str, frozenset[str]]  # the modular inheritance graph (prior.py)
-    _weights_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def unit_count(self) -> int:
         return len(self.refs)
 
-    @cached_property
-    def unit_model(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.models)), np.diff(self.model_ptr))
-
-    @cached_property
-    def rows(self) -> np.ndarray:
-        return np.repeat(np.arange(self.unit_count, dtype=np.int32), np.diff(self.indptr))
-
-    @cached_property
-    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Column-major copy (postings of each feature): colptr, rows, tf."""
-        order = np.argsort(self.columns, kind="stable")
-        colptr = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.columns, minlength=len(self.vocabulary)), out=colptr[1:])
-        return colptr, self.rows[order], self.tf[order]
-
-    @cached_property
-    def namespace_weights(self) -> np.ndarray:
-        table = np.array([NAMESPACE_WEIGHTS[name] for name in NAMESPACES], dtype=np.float32)
-        return table[self.vocabulary >> NAMESPACE_SHIFT]
+    def model_mask(self, excluded: frozenset[str]) -> np.ndarray:
+        return np.array([model not in excluded for model in self.models], dtype=bool)
 
     def unit_mask(self, excluded: frozenset[str]) -> np.ndarray:
-        keep = np.ones(self.unit_count, dtype=bool)
-        for index, model in enumerate(self.models):
-            if model in excluded:
-                keep[self.model_ptr[index] : self.model_ptr[index + 1]] = False
-        return keep
-
-    def weights(self, excluded: frozenset[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(unit mask, feature weights = idf x namespace weight, unit norms) without the excluded models."""
-        if excluded in self._weights_cache:
-            return self._weights_cache[excluded]
-        keep = self.unit_mask(excluded)
-        kept_entries = keep[self.rows]
-        df = np.bincount(self.columns[kept_entries], minlength=len(self.vocabulary))
-        count = int(keep.sum())
-        weights = (np.log((count + 1) / (df + 1)) + 1).astype(np.float32) * self.namespace_weights
-        values = self.tf * weights[self.columns]
-        norms = np.sqrt(np.bincount(self.rows, weights=values * values, minlength=self.unit_count))
-        norms[norms == 0] = 1
-        result = (keep, weights, norms.astype(np.float32))
-        if len(self._weights_cache) > 4:
-            self._weights_cache.clear()
-        self._weights_cache[excluded] = result
-        return result
+        return np.repeat(self.model_mask(excluded), np.diff(self.model_ptr))
 
     def similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
         """Cosine similarity of each target unit with each index unit (rows: targets); excluded units get 0.
 
         Definitions identical after renaming get exactly 1.
         """
-        keep, weights, norms = self.weights(excluded)
-        colptr, postings, posting_tf = self.csc
-        unseen_weight = float(np.log(int(keep.sum()) + 1) + 1)
-        result = np.zeros((len(units), self.unit_count), dtype=np.float32)
+        keep = self.unit_mask(excluded)
+        result = self.units.cosine([unit.features for unit in units], keep, NAMESPACE_WEIGHTS)
         for row, unit in enumerate(units):
-            if not unit.features:
-                continue
-            ids = np.fromiter(unit.features.keys(), dtype=np.int64, count=len(unit.features))
-            tf = 1 + np.log(np.fromiter(unit.features.values(), dtype=np.float32, count=len(ids)))
-            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
-            known = self.vocabulary[position] == ids
-            namespace = np.array([NAMESPACE_WEIGHTS[name] for name in NAMESPACES], dtype=np.float32)
-            feature_weight = np.where(known, weights[position], unseen_weight * namespace[ids >> NAMESPACE_SHIFT])
-            query = tf * feature_weight
-            query /= np.linalg.norm(query) or 1
-            columns, query = position[known], (query * feature_weight)[known]
-            starts, ends = colptr[columns], colptr[columns + 1]
-            lengths = ends - starts
-            picks = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-            contribution = np.repeat(query, lengths) * posting_tf[picks]
-            result[row] = np.bincount(postings[picks], weights=contribution, minlength=self.unit_count) / norms
-            result[row][self.canonical == unit.canonical] = 1.0
-        result[:, ~keep] = 0
+            result[row][(self.canonical == unit.canonical) & keep] = 1.0
         return result
+
+    def model_similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
+        """Cosine similarity of the whole target with each whole model: blind to how code is cut in classes."""
+        bag = Counter()
+        for unit in units:
+            bag.update(unit.features)
+        return self.bags.cosine([bag], self.model_mask(excluded), BAG_WEIGHTS)[0]
 
 
 def _units_of(item: tuple[str, str]) -> list[Unit] | str:
@@ -197,11 +145,12 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
             f"the index is empty: no modeling_*.py file with a class or function in {tree.models_dir}",
             hint="point --repo at a transformers checkout, or install transformers",
         )
-    ids = np.concatenate([np.fromiter(u.features.keys(), dtype=np.int64, count=len(u.features)) for u in rows])
-    counts = np.concatenate([np.fromiter(u.features.values(), dtype=np.float32, count=len(u.features)) for u in rows])
-    vocabulary, columns = np.unique(ids, return_inverse=True)
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(u.features) for u in rows], out=indptr[1:])
+    bags = []
+    for begin, end in zip(model_ptr, model_ptr[1:], strict=False):
+        bag = Counter()
+        for unit in rows[begin:end]:
+            bag.update(unit.features)
+        bags.append(bag)
     return Index(
         models=models,
         model_ptr=np.array(model_ptr, dtype=np.int64),
@@ -209,10 +158,8 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
         sizes=np.array([u.size for u in rows], dtype=np.float32),
         canonical=np.array([u.canonical for u in rows], dtype=np.int64),
         is_module=np.array([u.is_module for u in rows], dtype=bool),
-        vocabulary=vocabulary,
-        indptr=indptr,
-        columns=columns.astype(np.int32),
-        tf=(1 + np.log(counts)).astype(np.float32),
+        units=TfidfMatrix.from_bags([u.features for u in rows]),
+        bags=TfidfMatrix.from_bags(bags),
         graph=graph,
     )
 

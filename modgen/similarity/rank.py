@@ -29,8 +29,13 @@ from modgen.similarity.prior import ancestors, offspring_counts, without
 SMALL_DIFFERENCES = 0.7
 # The history prior: a model built from by many gets up to this share more; an ancestor of the best model is
 # preferred to it when it explains at least this share of what the best one does.
-CANONICAL_BOOST = 0.02
-ANCESTOR_RATIO = 0.9
+CANONICAL_BOOST = 0.1
+ANCESTOR_RATIO = 0.95
+# How much the share of a model the target uses counts next to the share of the target the model explains.
+USAGE_EXPONENT = 0.2
+# The share of the score given to the whole target against whole models (unit boundaries aside): research code
+# cuts its model in other classes than transformers does.
+WHOLE_MODEL_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,14 @@ def rank_units(
     starts = index.model_ptr[:-1]
     best = np.maximum.reduceat(similarities, starts, axis=1)  # targets x models
     coverage = weights @ best
-    scores = {index.models[i]: float(coverage[i]) for i in present}
-    ranked = apply_prior(scores, index.graph, excluded)
+    # How much of each model the target uses: of two models that explain the target alike, the one that is
+    # mostly the target (not a large composite that also holds it) is the closer.
+    used = (similarities.max(axis=0) >= SMALL_DIFFERENCES) * index.sizes
+    usage = np.add.reduceat(used, starts) / np.add.reduceat(index.sizes, starts)
+    score = coverage * np.power(np.maximum(usage, 1e-3), USAGE_EXPONENT)
+    score = (1 - WHOLE_MODEL_SHARE) * score + WHOLE_MODEL_SHARE * index.model_similarities(units, excluded)
+    scores = {index.models[i]: float(score[i]) for i in present}
+    ranked, scores = apply_prior(scores, index.graph, excluded)
     matches = []
     for model in ranked[:top]:
         column = index.models.index(model)
@@ -165,18 +176,17 @@ def rank_units(
     return matches
 
 
-def apply_prior(scores: dict[str, float], graph: dict, excluded: frozenset[str]) -> list[str]:
-    """Models best first: similarity, then history (canonical ancestors before their copies)."""
+def apply_prior(scores: dict[str, float], graph: dict, excluded: frozenset[str]) -> tuple[list[str], dict[str, float]]:
+    """Models best first, and their scores: similarity, then history (canonical ancestors before copies)."""
     history = without(graph, excluded)
     offspring = offspring_counts(history)
     boosted = {m: s * (1 + CANONICAL_BOOST * math.log1p(offspring.get(m, 0))) for m, s in scores.items()}
     ranked = sorted(boosted, key=lambda m: (-boosted[m], m))
-    if not ranked:
-        return ranked
     best = ranked[0]
     candidates = [a for a in ancestors(history, best) if a in boosted and boosted[a] >= ANCESTOR_RATIO * boosted[best]]
     if candidates:
         promoted = max(candidates, key=lambda a: (offspring.get(a, 0), boosted[a]))
         ranked.remove(promoted)
         ranked.insert(0, promoted)
-    return ranked
+        boosted[promoted] = boosted[best]  # as good, and the one the others were built from
+    return ranked, boosted

@@ -1,0 +1,91 @@
+"""A TF-IDF matrix over hashed features, in plain numpy: rows are documents (units or whole models).
+
+Weights (IDF times the weight of the feature's namespace) and row norms are computed for a subset of rows, so
+that left-out rows do not weigh in the statistics. Queries walk the postings of their own features only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from modgen.similarity.canonical import NAMESPACE_SHIFT, NAMESPACES
+
+
+@dataclass
+class TfidfMatrix:
+    vocabulary: np.ndarray  # sorted feature ids; column j is vocabulary[j]
+    indptr: np.ndarray  # CSR row pointers
+    columns: np.ndarray
+    tf: np.ndarray  # sub-linear term frequency, 1 + log(count)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_bags(cls, bags: list[Counter]) -> TfidfMatrix:
+        ids = np.concatenate([np.fromiter(b.keys(), dtype=np.int64, count=len(b)) for b in bags])
+        counts = np.concatenate([np.fromiter(b.values(), dtype=np.float32, count=len(b)) for b in bags])
+        vocabulary, columns = np.unique(ids, return_inverse=True)
+        indptr = np.zeros(len(bags) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in bags], out=indptr[1:])
+        return cls(vocabulary, indptr, columns.astype(np.int32), (1 + np.log(counts)).astype(np.float32))
+
+    @property
+    def row_count(self) -> int:
+        return len(self.indptr) - 1
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        return np.repeat(np.arange(self.row_count, dtype=np.int32), np.diff(self.indptr))
+
+    @cached_property
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column-major copy (the postings of each feature): colptr, rows, tf."""
+        order = np.argsort(self.columns, kind="stable")
+        colptr = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.columns, minlength=len(self.vocabulary)), out=colptr[1:])
+        return colptr, self.rows[order], self.tf[order]
+
+    def weights(self, keep: np.ndarray, namespace_weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(feature weights, row norms) computed over the kept rows only."""
+        key = (keep.tobytes(), tuple(sorted(namespace_weights.items())))
+        if key not in self._cache:
+            table = np.array([namespace_weights[name] for name in NAMESPACES], dtype=np.float32)
+            df = np.bincount(self.columns[keep[self.rows]], minlength=len(self.vocabulary))
+            idf = np.log((int(keep.sum()) + 1) / (df + 1)) + 1
+            weights = (idf * table[self.vocabulary >> NAMESPACE_SHIFT]).astype(np.float32)
+            values = self.tf * weights[self.columns]
+            norms = np.sqrt(np.bincount(self.rows, weights=values * values, minlength=self.row_count))
+            norms[norms == 0] = 1
+            if len(self._cache) > 4:
+                self._cache.clear()
+            self._cache[key] = (weights, norms.astype(np.float32))
+        return self._cache[key]
+
+    def cosine(self, bags: list[Counter], keep: np.ndarray, namespace_weights: dict[str, float]) -> np.ndarray:
+        """Cosine of each bag with each row (bags x rows); rows not kept get 0."""
+        weights, norms = self.weights(keep, namespace_weights)
+        table = np.array([namespace_weights[name] for name in NAMESPACES], dtype=np.float32)
+        unseen = float(np.log(int(keep.sum()) + 1) + 1)
+        colptr, postings, posting_tf = self.csc
+        result = np.zeros((len(bags), self.row_count), dtype=np.float32)
+        for row, bag in enumerate(bags):
+            if not bag:
+                continue
+            ids = np.fromiter(bag.keys(), dtype=np.int64, count=len(bag))
+            tf = 1 + np.log(np.fromiter(bag.values(), dtype=np.float32, count=len(ids)))
+            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
+            known = self.vocabulary[position] == ids
+            feature_weight = np.where(known, weights[position], unseen * table[ids >> NAMESPACE_SHIFT])
+            query = tf * feature_weight
+            query /= np.linalg.norm(query) or 1
+            columns, query = position[known], (query * feature_weight)[known]
+            starts = colptr[columns]
+            lengths = colptr[columns + 1] - starts
+            picks = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            contribution = np.repeat(query, lengths) * posting_tf[picks]
+            result[row] = np.bincount(postings[picks], weights=contribution, minlength=self.row_count) / norms
+        result[:, ~keep] = 0
+        return result

@@ -1,0 +1,63 @@
+"""The index: built from a tree's files, cached on disk, brought up to date when a file changes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from modgen.errors import ModgenError
+from modgen.repo import TransformersTree
+from modgen.similarity.index import build_index
+
+
+def small_tree(root: Path, installed: TransformersTree, models=("llama", "mistral")) -> TransformersTree:
+    """A transformers package holding a few real models (their modeling and modular files)."""
+    package = root / "transformers"
+    (package / "models" / "auto").mkdir(parents=True)
+    for folder in (package, package / "models", package / "models" / "auto"):
+        (folder / "__init__.py").write_text("")
+    for name in models:
+        target = package / "models" / name
+        target.mkdir()
+        (target / "__init__.py").write_text("")
+        for path in installed.models[name].files:
+            if path.name.startswith(("modeling_", "modular_")):
+                shutil.copy(path, target / path.name)
+    return TransformersTree(package)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODGEN_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_index_is_cached_and_rebuilt_when_a_file_changes(tmp_path, installed_tree, cache):
+    tree = small_tree(tmp_path, installed_tree)
+    first = build_index(tree)
+    assert first.models == ["llama", "mistral"]
+    assert first.graph == {"mistral": frozenset({"llama"})}
+    assert any(cache.iterdir())
+    # Unchanged files: the index comes from the cache, the same units in the same order.
+    again = build_index(tree)
+    assert [r.name for r in again.refs] == [r.name for r in first.refs]
+    # A changed file is read again.
+    modeling = tree.models_dir / "mistral" / "modeling_mistral.py"
+    modeling.write_text(modeling.read_text() + "\n\nclass MistralExtra(MistralMLP):\n    pass\n")
+    updated = build_index(tree)
+    assert "MistralExtra" in [r.name for r in updated.refs]
+    assert "MistralExtra" not in [r.name for r in again.refs]
+
+
+def test_a_file_that_does_not_parse_is_left_out_of_the_index(tmp_path, installed_tree, cache):
+    tree = small_tree(tmp_path, installed_tree)
+    (tree.models_dir / "llama" / "modeling_llama.py").write_text("class Broken(:\n")
+    assert build_index(tree).models == ["mistral"]
+
+
+def test_an_empty_index_is_an_error(tmp_path, installed_tree, cache):
+    tree = small_tree(tmp_path, installed_tree, models=())
+    with pytest.raises(ModgenError, match="index is empty"):
+        build_index(tree)

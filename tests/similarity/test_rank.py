@@ -1,0 +1,100 @@
+"""Ranking against the real installed transformers 5.23.0: its own models, renamed copies, research code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from modgen.cli import main
+from modgen.errors import ModgenError, UsageError
+from modgen.similarity.index import build_index
+from modgen.similarity.prior import descendants, imported_models, modular_graph
+from modgen.similarity.rank import rank
+
+
+FIXTURES = Path(__file__).with_name("fixtures")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def index(installed_tree, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:  # the CLI test reads the same cache
+        patch.setenv("MODGEN_CACHE_DIR", str(tmp_path_factory.mktemp("closest-cache")))
+        yield build_index(installed_tree, jobs=2)
+
+
+def test_a_model_by_name_finds_the_model_it_was_built_from(installed_tree, index):
+    matches = rank("mistral", installed_tree, top=5, index=index)
+    assert "mistral" not in [m.model for m in matches]  # never its own match
+    parents = imported_models(installed_tree.models["mistral"].modular_files[0], installed_tree)
+    assert matches[0].model in parents
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_a_renamed_copy_is_explained_whole(installed_tree, index, tmp_path):
+    source = installed_tree.models["llama"].of_type("modeling")[0].read_text()
+    renamed = tmp_path / "modeling_bob.py"
+    renamed.write_text(re.sub(r"\bhidden_states\b", "h", source.replace("Llama", "Bob")))
+    top = rank(renamed, installed_tree, top=1, index=index)[0]
+    assert top.model == "llama"
+    assert top.explained > 0.95
+    verdicts = {c.target: c.verdict for c in top.classes}
+    assert verdicts["BobMLP"] == "identical after renaming"
+    assert next(c.match for c in top.classes if c.target == "BobMLP") == "LlamaMLP"
+
+
+# Research-style files written for these tests (fixtures/): other names, other structure, partial models.
+# Expected: the family's root within the top 5; the top-1 in the family (the root or a model built from it).
+@pytest.mark.parametrize(
+    ("fixture", "root", "also_family"),
+    [
+        ("tiny_llama.py", "llama", ()),
+        ("moe_block.py", "mixtral", ()),
+        ("tiny_whisper.py", "whisper", ("voxtral", "qwen2_audio")),
+        ("tiny_vit.py", "vit", ("mgp_str", "vitdet", "dinov2", "deit", "vit_msn")),
+    ],
+)
+def test_research_code_finds_its_family(installed_tree, index, fixture, root, also_family):
+    matches = rank(FIXTURES / fixture, installed_tree, top=5, index=index)
+    models = [m.model for m in matches]
+    family = {root, *also_family} | descendants(modular_graph(installed_tree), {root})
+    assert root in models
+    assert models[0] in family
+
+
+def test_exclude_drops_models(installed_tree, index):
+    matches = rank(FIXTURES / "moe_block.py", installed_tree, top=10, exclude=["mixtral", "qwen2-moe"], index=index)
+    assert not {"mixtral", "qwen2_moe"} & {m.model for m in matches}
+
+
+BROKEN = "import torch\n\n\nclass Broken(torch.nn.Module):\n    def forward(self, x)\n        return x\n"
+
+
+def test_bad_targets(installed_tree, index, tmp_path):
+    (tmp_path / "broken.py").write_text(BROKEN)
+    with pytest.raises(ModgenError) as error:
+        rank(tmp_path / "broken.py", installed_tree, index=index)
+    assert error.value.line == 5 and "does not parse" in str(error.value)
+    with pytest.raises(ModgenError, match="no nn.Module"):
+        rank(FIXTURES / "no_module.py", installed_tree, index=index)
+    with pytest.raises(UsageError, match="did you mean"):
+        rank("llamma", installed_tree, index=index)
+
+
+def test_cli_json_and_errors(index, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["closest", str(FIXTURES / "moe_block.py"), "--json", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert len(payload) == 3
+    assert set(payload[0]) == {"model", "score", "classes", "explained"}
+    assert {c["target"] for c in payload[0]["classes"]} == {"Expert", "SparseMoE"}
+    text = runner.invoke(main, ["closest", str(FIXTURES / "tiny_llama.py"), "--top", "2"])
+    assert text.exit_code == 0 and text.output.startswith("1. ")
+    (tmp_path / "broken.py").write_text(BROKEN)
+    broken = runner.invoke(main, ["closest", str(tmp_path / "broken.py")])
+    assert broken.exit_code == 2 and "broken.py:5" in broken.output
