@@ -1,0 +1,75 @@
+"""`modgen flatten`'s engine: a `modular_<model>.py` file -> the standalone files transformers ships.
+
+A reimplementation of transformers' modular converter (5.23 behaviour): parents are read, renamed to the new model
+and merged with the modular definitions, and each generated file gets exactly the objects and imports it needs.
+
+* `convert(modular_path, tree)` -> {file name: unformatted text}, for drivers that run ruff over many files at once;
+* `flatten_file(modular_path)` -> {output path: final text} (formatted with the repository's ruff settings);
+* `flatten_files(paths)` -> the same for many files, ruff run once for the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from modgen.modular.convert import convert, convert_with_parents
+from modgen.repo import TransformersTree
+
+
+__all__ = ["convert", "convert_with_parents", "flatten_file", "flatten_files", "finish"]
+
+
+def _ruff_root(path: Path) -> Path | None:
+    """The repository whose ruff settings apply to `path` (the nearest pyproject.toml configuring ruff)."""
+    for folder in Path(path).resolve().parents:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.ruff" in pyproject.read_text(encoding="utf-8"):
+            return folder
+    return None
+
+
+def finish(
+    outputs: dict[Path, str], parents: dict[Path, list[str]], *, markers: bool, tree: TransformersTree | None
+) -> dict[Path, str]:
+    """Format unformatted outputs (one ruff run per configuration), then add `# Copied from` markers if asked.
+
+    `parents` maps each output path to the parent modules of its modular file (for the markers).
+    """
+    from modgen.formatting import format_sources, ruff_config_for
+
+    by_config: dict[Path, dict[str, str]] = {}
+    for path, text in outputs.items():
+        by_config.setdefault(ruff_config_for(_ruff_root(path)), {})[str(path)] = text
+    formatted: dict[Path, str] = {}
+    for config, sources in by_config.items():
+        formatted.update({Path(name): text for name, text in format_sources(sources, config).items()})
+    if markers:
+        from modgen.copies.markers import add_copied_from_markers
+
+        for path, text in formatted.items():
+            parent_tree = tree or TransformersTree.for_file(path)
+            formatted[path] = add_copied_from_markers(text, parents.get(path, []), parent_tree)
+    return {path: formatted[path] for path in outputs}
+
+
+def flatten_files(
+    paths: Sequence[Path], *, markers: bool = False, jobs: int = 1, tree: TransformersTree | None = None
+) -> dict[Path, str]:
+    """Flatten many modular files; ruff runs once over all their outputs. (`jobs` is used by the batch driver.)"""
+    outputs: dict[Path, str] = {}
+    parents: dict[Path, list[str]] = {}
+    for modular_path in paths:
+        modular_path = Path(modular_path)
+        texts, parent_modules = convert_with_parents(modular_path, tree)
+        for name, text in texts.items():
+            outputs[modular_path.parent / name] = text
+            parents[modular_path.parent / name] = parent_modules
+    return finish(outputs, parents, markers=markers, tree=tree)
+
+
+def flatten_file(
+    modular_path: Path, *, markers: bool = False, tree: TransformersTree | None = None
+) -> dict[Path, str]:
+    """The final text of every file generated from one modular file, keyed by output path."""
+    return flatten_files([Path(modular_path)], markers=markers, tree=tree)

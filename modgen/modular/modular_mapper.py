@@ -1,0 +1,182 @@
+"""The modular file itself: what it imports from which parent, and the renamed, merged parent mappers.
+
+Reading a modular file resolves every model-specific import to a parent module; once read, each parent module is
+renamed (with the prefix `prefixes` infers) and mapped, the modular definitions are merged into it, and functions
+imported explicitly from a parent (`from ..cohere.modeling_cohere import rotate_half`) become the modular file's
+own and replace their namesakes in every other parent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import libcst as cst
+
+from modgen.errors import ModgenError
+from modgen.modular.casing import Casing
+from modgen.modular.mapper import ModuleMapper
+from modgen.modular.parent_mapper import ParentMapper
+from modgen.modular.prefixes import infer_prefixes
+from modgen.modular.rename import NamePatterns, rename_module
+from modgen.modular.sources import (
+    ParentModule,
+    import_module_text,
+    is_model_specific,
+    parse_file,
+    resolve_parent,
+)
+from modgen.repo import TransformersTree
+
+
+class ModularMapper(ModuleMapper):
+    def __init__(self, module: cst.Module, model_name: str, path: Path, tree: TransformersTree, casing: Casing):
+        self.model_name = model_name
+        self.path = path
+        self.tree = tree
+        self.casing = casing
+        self.parents: dict[str, ParentModule] = {}  # key -> parent module, in first-import order
+        self.imported_from: dict[str, str] = {}  # imported name -> parent key
+        super().__init__(module)
+        self._check_bases()
+        self._map_parents()
+
+    def read_import(self, node: cst.SimpleStatementLine) -> None:
+        statement = node.body[0]
+        if not isinstance(statement, cst.ImportFrom):
+            return super().read_import(node)
+        module = import_module_text(statement)
+        if not is_model_specific(module):
+            return super().read_import(node)
+        line = self.line_of(node)
+        parent = resolve_parent(module, self.path, self.tree, line)
+        if isinstance(statement.names, cst.ImportStar):
+            raise ModgenError(
+                f"`from {module} import *` is not supported",
+                path=self.path,
+                line=line,
+                hint="import the classes you inherit from by name",
+            )
+        for alias in statement.names:
+            name = alias.evaluated_name
+            if parent.file_type == "modeling" and "Config" in name:
+                raise ModgenError(
+                    f"{name} is imported from a modeling file",
+                    path=self.path,
+                    line=line,
+                    hint=f"import it from {module.replace('.modeling_', '.configuration_')} instead",
+                )
+            self.imported_from[name] = parent.key
+        self.parents.setdefault(parent.key, parent)
+
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        """The line of a top-level statement (found by its text; good enough for error messages)."""
+        code = self.module.code_for_node(node).strip()
+        source = self.module.code
+        index = source.find(code)
+        return source.count("\n", 0, index) + 1 if index >= 0 else None
+
+    def model_bases(self, node: cst.ClassDef) -> list[str]:
+        return [
+            base.value.value
+            for base in node.bases
+            if isinstance(base.value, cst.Name) and base.value.value in self.imported_from
+        ]
+
+    def _check_bases(self) -> None:
+        for name, node in self.classes.items():
+            bases = self.model_bases(node)
+            if len(bases) > 1:
+                raise ModgenError(
+                    f"class {name} inherits from more than one model class: {', '.join(bases)}",
+                    path=self.path,
+                    line=self.line_of(node),
+                    hint="inherit from one model's class, and add the other one's methods by hand",
+                )
+
+    # -- parents --------------------------------------------------------------------------------------------------
+    def _map_parents(self) -> None:
+        sources = {key: parse_file(parent.path)[0] for key, parent in self.parents.items()}
+        inheritance = [
+            (name, bases[0], self.imported_from[bases[0]])
+            for name, node in self.classes.items()
+            if (bases := self.model_bases(node))
+        ]
+        models = {key: parent.model for key, parent in self.parents.items()}
+        prefixes = infer_prefixes(inheritance, models, sources, self.model_name, self.casing)
+        self.parent_mappers: dict[str, ParentMapper] = {}
+        self.renamers: dict[str, NamePatterns] = {}
+        for key, parent in self.parents.items():
+            patterns = NamePatterns(parent.model, prefixes[key], self.casing)
+            mapper = ParentMapper(renamed_parent(parent.path, patterns, self.model_name))
+            mapper.merge_modular(self)
+            self.parent_mappers[key] = mapper
+            self.renamers[key] = patterns
+        self._merge_imported_objects()
+        self.compute_recursive_dependencies()
+        # Names each file type imports from sibling files (never copied as dependencies), per file type.
+        self.sibling_imports: dict[str, set[str]] = defaultdict(set)
+        for key, mapper in self.parent_mappers.items():
+            self.sibling_imports[self.parents[key].file_type] |= mapper.sibling_imports
+
+    def _merge_imported_objects(self) -> None:
+        """Functions and assignments imported by name from a parent become the modular file's own."""
+        self.added_from: dict[str, str] = {}  # object -> parent key it was pulled from
+        self.parent_positions: dict[str, dict[str, int]] = {}
+        for name, key in self.imported_from.items():
+            parent = self.parent_mappers[key]
+            self.parent_positions[key] = parent.positions
+            if name in parent.functions and name not in self.functions:
+                table = self.functions
+            elif name in parent.assignments and name not in self.assignments:
+                table = self.assignments
+            else:
+                continue
+            table[name] = parent.global_nodes[name]
+            self.added_from[name] = key
+            dependencies = parent.dependencies.get(name)
+            if dependencies is not None:
+                self.dependencies[name] = set(dependencies)
+                for dep in dependencies:
+                    if dep not in self.global_nodes:
+                        self.added_from[dep] = key
+                        table[dep] = parent.global_nodes[dep]
+            if table is self.functions:
+                # Switch or add the function in every other parent too.
+                recursive = parent.recursive_dependencies.get(name, set())
+                for other_key, other in self.parent_mappers.items():
+                    if other_key != key:
+                        other.global_nodes[name] = parent.functions[name]
+                        if recursive:
+                            other.recursive_dependencies[name] = recursive
+                            other.global_nodes.update({dep: parent.global_nodes[dep] for dep in recursive})
+        self.global_nodes = {**self.assignments, **self.classes, **self.functions}
+        self.restrict_dependencies()
+
+    def relative_order(self, missing: set[str]) -> dict[str, int]:
+        """Order for objects of the modular file: those pulled from parents first, grouped by parent file, each
+        group in that file's order; then the modular file's own, in modular order."""
+        own = []
+        pulled: dict[str, list[str]] = defaultdict(list)
+        for dep in sorted(missing):
+            if dep in self.added_from:
+                pulled[self.added_from[dep]].append(dep)
+            else:
+                own.append(dep)
+        ordered = []
+        for key, deps in pulled.items():
+            ordered += sorted(deps, key=lambda name: self.parent_positions[key].get(name, 1e10))
+        ordered += sorted(own, key=lambda name: self.positions[name])
+        return {name: index for index, name in enumerate(ordered)}
+
+
+_RENAMED: dict[tuple, cst.Module] = {}
+
+
+def renamed_parent(path: Path, patterns: NamePatterns, original_new_name: str) -> cst.Module:
+    """A parent module renamed to the new model, once per process per (file, rename)."""
+    source, module = parse_file(path)
+    key = (path.resolve(), hash(source), patterns.old, patterns.new, original_new_name)
+    if key not in _RENAMED:
+        _RENAMED[key] = rename_module(module, patterns, original_new_name)
+    return _RENAMED[key]

@@ -1,0 +1,109 @@
+"""Renaming a parent module from its model's name to the new model's: identifiers, strings and comments.
+
+`llama` -> `bob`, `LLAMA` -> `BOB`, `Llama` -> `Bob` (cased as transformers spells the names), matched anywhere a
+name is not preceded by a letter or digit: `self.llama`, `LlamaMLP`, `_LLAMA_DOC`, `"llama"`, `# Llama's`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import libcst as cst
+
+from modgen.modular.casing import FILE_TYPE_PATTERN, Casing
+
+
+# Package names that contain a model's name but are other projects' (mamba's kernels): never renamed.
+NAMES_TO_NEVER_REPLACE = frozenset(
+    {
+        "mamba_ssm",
+        "mamba_chunk_scan_combined",
+        "mamba_split_conv1d_scan_combined",
+        "mamba_inner_fn",
+        "is_mamba_ssm_available",
+        "is_mamba_2_ssm_available",
+        "is_mambapy_available",
+        "mambapy",
+    }
+)
+
+
+class NamePatterns:
+    """The `old -> new` spelling table of one rename, and the replacement it drives."""
+
+    def __init__(self, old: str, new: str, casing: Casing):
+        old, new = old.replace("-", "_"), new.replace("-", "_")
+        self.old, self.new = old, new
+        self.cased_old, self.cased_new = casing.cased(old), casing.cased(new)
+        # When the cased old name is all upper case (`CLIP`, `GPT2`), it overwrites the `OLD` entry: two entries.
+        self.table = {old: new, old.upper(): new.upper(), self.cased_old: self.cased_new}
+        self.regex = _compile(tuple(self.table))
+
+    def replace(self, text: str) -> str:
+        if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE:
+            return text
+        return self.regex.sub(self._replacement, text)
+
+    def _replacement(self, match: re.Match) -> str:
+        spelling, next_char = match.group(1), match.group(2)
+        new = self.table.get(spelling, self.cased_new)
+        # Two entries: `CLIP_START` -> `BOB_START` (upper case then no letter), `CLIPMLP` -> `BobMLP`.
+        if len(self.table) == 2 and spelling.isupper() and not next_char.isalpha():
+            new = self.table[spelling.lower()].upper()
+        return new + next_char
+
+
+@lru_cache(maxsize=256)
+def _compile(keys: tuple[str, ...]) -> re.Pattern:
+    # The match takes the next character too, so `LlamaLlama` only has its first `Llama` renamed, as upstream.
+    alternatives = "|".join(re.escape(key) for key in keys)
+    return re.compile(rf"(?<![a-z0-9])({alternatives})(.|$)", re.IGNORECASE | re.DOTALL)
+
+
+class RenameTransformer(cst.CSTTransformer):
+    """Rename a model everywhere in a module (or only in its strings and comments, `only_doc`)."""
+
+    def __init__(self, patterns: NamePatterns, original_new_name: str = "", only_doc: bool = False):
+        super().__init__()
+        self.patterns = patterns
+        self.original_new_name = original_new_name or patterns.new
+        self.only_doc = only_doc
+
+    def leave_SimpleString(self, original_node, updated_node):
+        return updated_node.with_changes(value=self.patterns.replace(updated_node.value))
+
+    def leave_Comment(self, original_node, updated_node):
+        # Copied-from markers of the parent no longer hold once renamed and merged.
+        if "# Copied from" in updated_node.value:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(value=self.patterns.replace(updated_node.value))
+
+    def leave_Name(self, original_node, updated_node):
+        if self.only_doc:
+            return updated_node
+        return updated_node.with_changes(value=self.patterns.replace(updated_node.value))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        # Absolute imports name other packages (`from mamba_ssm import ...`): never renamed.
+        return bool(node.relative)
+
+    def leave_ImportFrom(self, original_node, updated_node):
+        # Sibling imports keep pointing at the model's real files when the prefix differs from the model name:
+        # `.configuration_aria_text` -> `.configuration_aria`.
+        new = self.patterns.new
+        if self.original_new_name != new and isinstance(updated_node.module, cst.Name):
+            module = re.sub(
+                rf"({FILE_TYPE_PATTERN})_{new}", rf"\1_{self.original_new_name}", updated_node.module.value
+            )
+            updated_node = updated_node.with_changes(module=updated_node.module.with_changes(value=module))
+        return updated_node
+
+
+def rename_module(module: cst.Module, patterns: NamePatterns, original_new_name: str) -> cst.Module:
+    return module.visit(RenameTransformer(patterns, original_new_name))
+
+
+def rename_docs(node: cst.CSTNode, patterns: NamePatterns) -> cst.CSTNode:
+    """Rename in strings and comments only (a class merged under a name with another suffix)."""
+    return cst.Module(body=[node]).visit(RenameTransformer(patterns, only_doc=True)).body[0]
