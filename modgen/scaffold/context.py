@@ -28,6 +28,7 @@ COPIED_FILE_TYPES = (
     "video_processing",
     "feature_extraction",
 )
+REUSED_FILE_TYPES = ("tokenization",)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from modgen.errors import UsageError
 from modgen.formatting import ruff_config_for, run_ruff
 from modgen.repo import Repository
 from modgen.scaffold import docs
-from modgen.scaffold.context import LikeContext, build_context
+from modgen.scaffold.context import REUSED_FILE_TYPES, LikeContext, build_context
 from modgen.scaffold.flatten_step import flatten_new_model
 from modgen.scaffold.mappings import NewEntry, auto_classes, new_entries
 from modgen.scaffold.modular_writer import CopiedClass, copied_classes, license_header, modular_source
@@ -202,7 +202,7 @@ def run_plan(plan: Plan, *, today: datetime.date | None = None) -> Result:
         else:
             text, skipped = project_init(context, plan.classes, plan.entries, auto_classes(context.tree), header)
             authored.append(transaction.write(context.model_dir / "__init__.py", text))
-            notes.extend(f"not registered (no class of the new model for it): {s}" for s in skipped)
+            notes.extend(f"not registered with an Auto class: {s}" for s in skipped)
             _write_readme_section(plan, transaction)
         authored += _write_tests(plan, transaction, notes)
         run_ruff([p for p in authored if p.suffix == ".py"], ruff_config_for(repo.root))
@@ -241,6 +241,24 @@ def _write_tests(plan: Plan, transaction: Transaction, notes: list[str]) -> list
     except ImportError:
         notes.append("tests were not generated: this modgen has no test writer (modgen.scaffold.tests_writer)")
         return []
-    before = set(transaction.staged_files)
-    write_tests(plan, transaction)
-    return [staged for final, staged in transaction.staged_files.items() if final not in before]
+    context = plan.context
+    written = write_tests(
+        transaction,
+        context.repo,
+        context.parent,
+        parent_model_type=context.parent_model_type,
+        parent_prefix=context.parent_prefix,
+        new_name=context.new_name,
+        new_prefix=context.new_prefix,
+        reused_file_types=REUSED_FILE_TYPES,
+    )
+    notes.extend(written.notes)
+    return [transaction.staged_path(path) for path in written.files]
+
+
+def planned_test_files(repo: Repository, new_name: str) -> list[Path]:
+    try:
+        from modgen.scaffold.tests_writer import planned_files
+    except ImportError:
+        return []
+    return [path for path in planned_files(repo, new_name) if path.name != "__init__.py"]

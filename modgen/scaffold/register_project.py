@@ -73,9 +73,11 @@ def project_init(
     for entry in entries:
         config = configs.get(entry.key)
         auto = auto_classes.get(entry.mapping)
+        if entry.mapping == "SPECIAL_MODEL_TYPE_TO_MODULE_NAME":
+            continue  # where a model type's code lives: only transformers' own lazy imports need it
         if config is None or auto is None:
-            if entry.mapping != "SPECIAL_MODEL_TYPE_TO_MODULE_NAME":
-                init.skipped.append(f"{entry.mapping}[{entry.key!r}]")
+            why = "no config class of the new model for it" if config is None else "no Auto class serves it"
+            init.skipped.append(f"{entry.mapping}[{entry.key!r}] ({why})")
             continue
         if entry.mapping == "CONFIG_MAPPING_NAMES":
             init.add((), calls=[f'AutoConfig.register("{entry.key}", {config}, exist_ok=True)'])

@@ -97,12 +97,11 @@ def test_registration_only_adds_sorted_entries(sdist_repo: Path):
     }
     special = read_literal_mapping(auto / "auto_mappings.py", "SPECIAL_MODEL_TYPE_TO_MODULE_NAME")
     assert special["bob_text_model"] == special["bob_vision_model"] == "bob"
-    from transformers.models.auto import image_processing_auto, modeling_auto
+    auto_mappings = importlib.import_module("transformers.models.auto.auto_mappings")
+    modeling_auto = importlib.import_module("transformers.models.auto.modeling_auto")
 
     images = read_literal_mapping(auto / "auto_mappings.py", "IMAGE_PROCESSOR_MAPPING_NAMES")
-    expected = {
-        k: v.replace("CLIP", "Bob") for k, v in image_processing_auto.IMAGE_PROCESSOR_MAPPING_NAMES["clip"].items()
-    }
+    expected = {k: v.replace("CLIP", "Bob") for k, v in auto_mappings.IMAGE_PROCESSOR_MAPPING_NAMES["clip"].items()}
     assert images["bob"] == expected
     zero_shot = read_literal_mapping(
         auto / "modeling_auto.py", "MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES"
@@ -236,3 +235,73 @@ def test_like_llama_generated_tests_pass(bob_repo):
         timeout=900,
     )
     assert run.returncode == 0, textwrap.shorten(run.stdout[-3000:], 3000)
+
+
+# Edits as pure functions over source text: input and expected output.
+
+MAPPING = """\
+CONFIG_MAPPING_NAMES = OrderedDict(
+    [
+        ("albert", "AlbertConfig"),
+        ("llama", "LlamaConfig"),
+        ("mistral", "MistralConfig"),
+    ]
+)
+"""
+
+
+def _entry(key: str, value: str):
+    import libcst as cst
+
+    from modgen.scaffold.mappings import MappingEntry, NewEntry
+
+    parent = MappingEntry("auto_mappings.py", "CONFIG_MAPPING_NAMES", "llama", cst.parse_expression(f'"{value}"'))
+    return NewEntry(parent, key, cst.parse_expression(f'"{value}"'))
+
+
+@pytest.mark.parametrize(
+    ("key", "expected_after"),
+    [("aaa", None), ("bob", "albert"), ("lm", "llama"), ("zed", "mistral")],
+)
+def test_add_entries_keeps_mappings_sorted(key: str, expected_after: str | None):
+    from modgen.scaffold.register_transformers import add_entries
+
+    edited = add_entries(MAPPING, [_entry(key, "BobConfig")])
+    lines = edited.splitlines()
+    new_line = f'        ("{key}", "BobConfig"),'
+    assert new_line in lines
+    keys = [line.split('"')[1] for line in lines if line.startswith("        (")]
+    assert keys == sorted(keys)
+    # Nothing else changed: removing the new line gives the input back.
+    assert "\n".join(line for line in lines if line != new_line) + "\n" == MAPPING
+
+
+def test_add_star_import_in_type_checking_block():
+    from modgen.scaffold.register_transformers import add_star_import
+
+    source = "if TYPE_CHECKING:\n    from .albert import *\n    from .llama import *\nelse:\n    pass\n"
+    assert add_star_import(source, "bob") == (
+        "if TYPE_CHECKING:\n    from .albert import *\n    from .bob import *\n    from .llama import *\nelse:\n    pass\n"
+    )
+    assert add_star_import(source, "zed").splitlines()[3] == "    from .zed import *"
+
+
+def test_add_toc_entry_follows_the_parent():
+    from modgen.scaffold.docs import add_toc_entry
+
+    toc = "    - sections:\n      - local: model_doc/llama\n        title: Llama\n      - local: model_doc/mistral\n        title: Mistral\n"
+    assert add_toc_entry(toc, "llama", "bob", "Bob") == (
+        "    - sections:\n      - local: model_doc/llama\n        title: Llama\n"
+        "      - local: model_doc/bob\n        title: Bob\n"
+        "      - local: model_doc/mistral\n        title: Mistral\n"
+    )
+    assert add_toc_entry(toc, "bert", "bob", "Bob") is None
+
+
+def test_banner_names_the_final_modular_file():
+    from modgen.scaffold.flatten_step import name_source
+
+    text = "#   \U0001f6a8\n#           This file was automatically generated from .modgen-flatten-x/src/a/modular_bob.py.\n#  rest\n"
+    assert name_source(text, Path("src/a/modular_bob.py")) == (
+        "#   \U0001f6a8\n#           This file was automatically generated from src/a/modular_bob.py.\n#  rest\n"
+    )

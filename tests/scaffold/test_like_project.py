@@ -1,0 +1,234 @@
+"""`modgen like` in a project made by `modgen init`: one project, a parent of every kind.
+
+Each new model must build through the Auto classes once `mylib.models.<name>` is imported, and give the same
+outputs as its parent with the same weights. The generated files import transformers absolutely and carry
+`# Copied from` markers that `modgen check` verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.scaffold.helpers import modgen
+
+
+# new name -> (parent, Auto class to build it, tiny config, inputs)
+CASES = {
+    "bob": (
+        "llama",
+        "AutoModelForCausalLM",
+        {
+            "vocab_size": 99,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "max_position_embeddings": 64,
+            "pad_token_id": 0,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+        },
+        "ids",
+    ),
+    "moe_bob": (
+        "mixtral",
+        "AutoModelForCausalLM",
+        # Sizes that are multiples of 4 floats: the grouped expert matmul needs 16-byte strides on CPU.
+        {
+            "vocab_size": 99,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "max_position_embeddings": 64,
+            "num_local_experts": 4,
+            "num_experts_per_tok": 2,
+        },
+        "ids",
+    ),
+    "enc_bob": (
+        "bert",
+        "AutoModelForMaskedLM",
+        {
+            "vocab_size": 99,
+            "hidden_size": 32,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "intermediate_size": 37,
+            "max_position_embeddings": 64,
+        },
+        "ids",
+    ),
+    "seq_bob": (
+        "t5",
+        "AutoModelForSeq2SeqLM",
+        {
+            "vocab_size": 99,
+            "d_model": 32,
+            "d_kv": 8,
+            "d_ff": 37,
+            "num_layers": 2,
+            "num_decoder_layers": 2,
+            "num_heads": 4,
+            "decoder_start_token_id": 0,
+        },
+        "seq2seq",
+    ),
+    "vis_bob": (
+        "vit",
+        "AutoModelForImageClassification",
+        {
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "intermediate_size": 37,
+            "num_labels": 3,
+        },
+        "pixels",
+    ),
+    "speech_bob": (
+        "wav2vec2",
+        "AutoModelForCTC",
+        {
+            "vocab_size": 32,
+            "hidden_size": 32,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "intermediate_size": 37,
+            "conv_dim": (32, 32),
+            "conv_stride": (4, 4),
+            "conv_kernel": (8, 8),
+            "num_conv_pos_embeddings": 16,
+            "num_conv_pos_embedding_groups": 2,
+            "num_feat_extract_layers": 2,
+        },
+        "speech",
+    ),
+    "duo_bob": (
+        "clip",
+        "AutoModel",
+        {
+            "text_config": {
+                "vocab_size": 99,
+                "hidden_size": 32,
+                "intermediate_size": 37,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 4,
+                "max_position_embeddings": 64,
+            },
+            "vision_config": {
+                "image_size": 32,
+                "patch_size": 8,
+                "hidden_size": 32,
+                "intermediate_size": 37,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 4,
+            },
+            "projection_dim": 16,
+        },
+        "clip",
+    ),
+}
+
+EQUIVALENCE = """
+import importlib, json, sys
+import torch
+import transformers
+
+name, parent, auto, tiny, inputs = json.loads(sys.argv[1])
+module = importlib.import_module(f"mylib.models.{name}")
+auto = getattr(transformers, auto)
+config = transformers.AutoConfig.for_model(name, **tiny)
+assert type(config).__module__ == f"mylib.models.{name}.configuration_{name}", type(config)
+torch.manual_seed(0)
+model = auto.from_config(config).eval()
+assert type(model).__module__ == f"mylib.models.{name}.modeling_{name}", type(model)
+reference = auto.from_config(transformers.AutoConfig.for_model(parent, **tiny)).eval()
+assert type(reference).__module__.startswith("transformers.models."), type(reference)
+# Same weights; the base model's attribute is renamed with the model (`self.bert` -> `self.enc_bob`).
+ours_prefix, their_prefix = model.base_model_prefix + ".", reference.base_model_prefix + "."
+state = {(their_prefix + k[len(ours_prefix):] if k.startswith(ours_prefix) else k): v for k, v in model.state_dict().items()}
+reference.load_state_dict(state, strict=True)
+ids = torch.randint(3, 99, (2, 7))
+arguments = {
+    "ids": dict(input_ids=ids),
+    "seq2seq": dict(input_ids=ids, decoder_input_ids=ids[:, :4]),
+    "pixels": dict(pixel_values=torch.randn(2, 3, 32, 32)),
+    "speech": dict(input_values=torch.randn(2, 800)),
+    "clip": dict(input_ids=ids, pixel_values=torch.randn(2, 3, 32, 32)),
+}[inputs]
+with torch.no_grad():
+    ours, theirs = model(**arguments), reference(**arguments)
+key = "logits_per_image" if inputs == "clip" else "logits"
+torch.testing.assert_close(ours[key], theirs[key], atol=1e-5, rtol=0)
+if inputs == "ids" and hasattr(model, "generate") and model.can_generate():
+    generated = model.generate(ids, max_new_tokens=4, do_sample=False)
+    torch.testing.assert_close(generated, reference.generate(ids, max_new_tokens=4, do_sample=False))
+print("OK", type(model).__name__)
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
+    """One project with a model like each parent."""
+    root = tmp_path_factory.mktemp("project") / "models"
+    assert modgen("init", root, "--package", "mylib").returncode == 0
+    results = {name: modgen("like", parent, "--name", name, cwd=root) for name, (parent, *_) in CASES.items()}
+    return root, results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CASES))
+def test_model_like_each_kind_of_parent(project, name: str):
+    root, results = project
+    assert results[name].returncode == 0, results[name].stderr
+    folder = root / "src" / "mylib" / "models" / name
+    modeling = (folder / f"modeling_{name}.py").read_text()
+    assert "from transformers." in modeling and "from ...modeling_utils" not in modeling  # absolute imports
+    run = subprocess.run(
+        [sys.executable, "-c", EQUIVALENCE, json.dumps([name, *CASES[name]])],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith("OK")
+
+
+@pytest.mark.slow
+def test_markers_are_written_and_verified(project):
+    root, results = project
+    assert results["bob"].returncode == 0, results["bob"].stderr
+    modeling = (root / "src" / "mylib" / "models" / "bob" / "modeling_bob.py").read_text()
+    assert "# Copied from transformers.models.llama.modeling_llama.LlamaMLP with Llama->Bob" in modeling
+    check = modgen("check", cwd=root)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.slow
+def test_readme_and_checklist(project):
+    root, results = project
+    readme = (root / "README.md").read_text()
+    for name in CASES:
+        assert f"import mylib.models.{name}" in readme
+    assert "Left to you:" in results["bob"].stdout
+
+
+@pytest.mark.slow
+def test_make_test_passes(project):
+    root, results = project
+    assert all(r.returncode == 0 for r in results.values())
+    run = subprocess.run(["make", "test", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
