@@ -54,4 +54,4 @@ def selected_sites(sites: list[MarkerSite], selected: set[Path]) -> list[MarkerS
 
 def selected_modular(modular: list[Path], selected: set[Path], related: dict[Path, list[Path]]) -> list[Path]:
     """Modular files that are selected, or whose parents or generated files are."""
-    return [m for m in modular if m.resolve() in selected or any(p.resolve() in selected for p in related[m])]
+    return [m for m in modular if m in selected or any(p in selected for p in related[m])]

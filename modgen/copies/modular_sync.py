@@ -65,13 +65,17 @@ def parent_files(modular: Path, text: str, tree: TransformersTree) -> list[Path]
 
 
 @cache
-def flattener_version() -> str:
-    """A hash of the flattener's and the marker writer's code: a new modgen invalidates the cache."""
-    import modgen.copies
-    import modgen.modular
+def flattener_version(markers: bool) -> str:
+    """A hash of the flattener's code (and the marker writer's when markers are on): a new modgen invalidates
+    the cache."""
+    import importlib.util
 
-    sources = sorted(Path(modgen.modular.__file__).parent.glob("*.py"))
-    sources += sorted(Path(modgen.copies.__file__).parent.glob("*.py"))
+    sources = []
+    packages = ("modgen.modular", "modgen.copies") if markers else ("modgen.modular",)
+    for package in packages:  # found, not imported: importing libcst is slow
+        spec = importlib.util.find_spec(package)
+        for folder in spec.submodule_search_locations if spec else ():
+            sources += sorted(Path(folder).glob("*.py"))
     return digest(*(p.read_bytes() for p in sources))
 
 
@@ -79,7 +83,7 @@ def cache_key(modular: Path, tree: TransformersTree, markers: bool) -> str:
     text = modular.read_text(encoding="utf-8")
     parents = parent_files(modular, text, tree)
     return "modular:" + digest(
-        flattener_version(), str(markers), str(modular), text, *(p.read_bytes() for p in parents)
+        flattener_version(markers), str(markers), str(modular), text, *(p.read_bytes() for p in parents)
     )
 
 

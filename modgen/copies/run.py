@@ -93,11 +93,7 @@ def modular_step(
 ) -> None:
     targets = only if only is not None else modular_files(repo)
     if selection is not None and only is None:
-        related = {}
-        for path in targets:
-            text = path.read_text(encoding="utf-8")
-            related[path] = parent_files(path, text, repo.transformers) + generated_files(path)
-        targets = selected_modular(targets, selection, related)
+        targets = modular_dependants(repo, targets, selection)
     results = check_modular(repo, targets, jobs=jobs, cache=cache)
     report.modular_checked += results.checked
     report.modular_flattened += results.flattened
@@ -111,6 +107,18 @@ def modular_step(
         report.findings.extend(f for f in results.findings if f.path not in fixed)
     else:
         report.findings.extend(results.findings)
+
+
+def modular_dependants(repo: Repository, modular: list[Path], selection: set[Path]) -> list[Path]:
+    """The modular files that are selected, or whose generated files or parent files are."""
+    # A parent is named in the modular file's imports (`..llama.modeling_llama`): a cheap text test first.
+    names = {f"{p.parent.name}.{p.stem}" for p in selection}
+    related = {}
+    for path in modular:
+        text = path.read_text(encoding="utf-8")
+        parents = parent_files(path, text, repo.transformers) if any(n in text for n in names) else []
+        related[path] = parents + generated_files(path)
+    return selected_modular(modular, selection, related)
 
 
 def copies_step(

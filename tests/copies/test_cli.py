@@ -45,3 +45,29 @@ def test_bad_usage_exits_2(tree, tmp_path):
     result = run("--repo", str(tree.root), "--changed", "--no-modular")  # not a git repository
     assert result.exit_code == 2
     assert "is not a git repository" in result.output
+
+
+def test_the_published_pre_commit_hook_runs_on_the_files_it_is_given(tree):
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    import yaml
+
+    hooks = {
+        h["id"]: h for h in yaml.safe_load(Path(__file__).parents[2].joinpath(".pre-commit-hooks.yaml").read_text())
+    }
+    hook = hooks["modgen-check"]
+    assert hook["pass_filenames"] and hook["types"] == ["python"]
+    tree.write(ROBERTA, INTERMEDIATE_COPY)
+    # What pre-commit runs: the entry, then the staged files (here the source of the copy).
+    command = [*shlex.split(hook["entry"]), "--no-modular", "src/transformers/models/bert/modeling_bert.py"]
+    assert subprocess.run(command, cwd=tree.root, capture_output=True).returncode == 0
+    bert = tree.root / "src/transformers/models/bert/modeling_bert.py"
+    bert.write_text(bert.read_text().replace("nn.GELU()", "nn.SiLU()"))
+    result = subprocess.run(command, cwd=tree.root, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"{ROBERTA}:9: copy does not match" in result.stdout
+    fix = [*shlex.split(hooks["modgen-fix"]["entry"]), "--no-modular", "src/transformers/models/bert/modeling_bert.py"]
+    assert subprocess.run(fix, cwd=tree.root, capture_output=True).returncode == 0
+    assert "nn.SiLU()" in tree.read(ROBERTA)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modgen.copies.engine import marker_sites, evaluate
+from modgen.copies.engine import evaluate, marker_sites
 from modgen.copies.normalise import Formatter
 from modgen.copies.resolve import Files
 from modgen.copies.run import run_check
@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel_repo(installed_tree, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel") / "repo"
-    shutil.copytree(installed_tree.package_dir, root / "src" / "transformers",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        installed_tree.package_dir, root / "src" / "transformers", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (root / "pyproject.toml").write_text('[project]\nname = "wheel"\n')
     return root
 
@@ -44,7 +45,8 @@ def test_random_edits_in_copies_are_found_at_their_line_and_fixed_back_to_pristi
     sources = {(c.source.path, c.source.start) for c in copies}
     # Copies that are not their own source (17 no-op markers) and not the source of another copy.
     candidates = [
-        c for c in copies
+        c
+        for c in copies
         if not (c.source.path == c.path and c.source.start == c.header)
         and not any(c.path == path and c.header <= start < c.end for path, start in sources)
     ]
