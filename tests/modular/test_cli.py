@@ -11,37 +11,36 @@ import pytest
 from click.testing import CliRunner
 
 from modgen.cli import main
-from modgen.modular.batch import dependency_waves, find_modular_files, read_modular_file
+from modgen.modular.batch import (
+    MARKERS_NOTICE,
+    banner_source,
+    dependency_waves,
+    find_modular_files,
+    flatten_files,
+    read_modular_file,
+)
 from modgen.repo import TransformersTree
 
 
-BOB = """\
-# Copyright 2026 The Bob team. All rights reserved.
-from ..llama.configuration_llama import LlamaConfig
-from ..llama.modeling_llama import LlamaMLP
+def modular_inheriting(name: str, parent: str = "llama") -> str:
+    """A modular file for model `name` taking its config and MLP from `parent`."""
+    new, old = name.capitalize(), parent.capitalize()
+    return f"""\
+# Copyright 2026 The {new} team. All rights reserved.
+from ..{parent}.configuration_{parent} import {old}Config
+from ..{parent}.modeling_{parent} import {old}MLP
 
 
-class BobConfig(LlamaConfig):
-    model_type = "bob"
+class {new}Config({old}Config):
+    model_type = "{name}"
 
 
-class BobMLP(LlamaMLP):
+class {new}MLP({old}MLP):
     pass
 """
 
-# Inherits from bob, whose own files are generated from a modular file.
-CARL = """\
-from ..bob.configuration_bob import BobConfig
-from ..bob.modeling_bob import BobMLP
 
-
-class CarlConfig(BobConfig):
-    model_type = "carl"
-
-
-class CarlMLP(BobMLP):
-    pass
-"""
+BOB = modular_inheriting("bob")
 
 PROJECT_BOB = """\
 from transformers.models.llama.configuration_llama import LlamaConfig
@@ -162,3 +161,145 @@ def test_waves_of_the_wheel_follow_inheritance(installed_tree: TransformersTree)
                 parent = module.split("_", 1)[-1] if module.startswith(("modeling_", "configuration_")) else None
                 if parent in wave_of and folder != path.parent.name:
                     assert wave_of[parent] < wave_of[path.stem.removeprefix("modular_")], (path.name, node.module)
+
+
+# Flattening (the engine at work) -----------------------------------------------------------------------------
+
+
+def test_outputs_go_next_to_the_modular_file_and_check_finds_stale_ones(sdist_copy: Path):
+    path = add_model(sdist_copy / "src/transformers/models", "bob", BOB)
+    result = flatten(path, "--no-markers")
+    assert result.exit_code == 0, result.output
+    written = files_of(path.parent)
+    assert {"configuration_bob.py", "modeling_bob.py"} <= written.keys()
+    for name in ("configuration_bob.py", "modeling_bob.py"):
+        assert banner_source(written[name]) == "src/transformers/models/bob/modular_bob.py"
+        assert "# Copyright 2026 The Bob team." in written[name]  # the modular file's licence header is kept
+        assert f"wrote {path.parent / name}" in result.stdout
+    assert "class BobMLP(nn.Module):" in written["modeling_bob.py"]
+    assert "class BobConfig(PreTrainedConfig):" in written["configuration_bob.py"]
+    # The API gives what the CLI wrote.
+    assert flatten_files([path]) == {p: p.read_text() for p in path.parent.glob("*_bob.py") if p != path}
+
+    result = flatten(path, "--check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+    modeling = path.parent / "modeling_bob.py"
+    modeling.write_text(written["modeling_bob.py"] + "EDITED_BY_HAND = 1\n")
+    result = flatten(path.parent, "--check")
+    assert result.exit_code == 1
+    assert f"+++ {modeling}" in result.stdout
+    assert "-EDITED_BY_HAND = 1" in result.stdout
+    assert "1 of 2 generated files out of date" in result.stderr
+    assert modeling.read_text().endswith("EDITED_BY_HAND = 1\n")  # --check writes nothing
+
+    result = flatten(path, "--no-markers")
+    assert result.exit_code == 0
+    assert modeling.read_text() == written["modeling_bob.py"]
+    assert "1 files written, 1 unchanged" in result.stderr
+
+
+def test_out_writes_into_model_folders_of_dir(sdist_copy: Path, tmp_path: Path):
+    path = add_model(sdist_copy / "src/transformers/models", "dave", modular_inheriting("dave"))
+    result = flatten(path, "--out", tmp_path / "out", "--no-markers")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.parent.iterdir()) == [path.parent / "__init__.py", path]
+    outputs = flatten_files([path])
+    assert files_of(tmp_path / "out" / "dave") == {p.name: text for p, text in outputs.items()}
+    assert flatten(path, "--out", tmp_path / "out", "--check").exit_code == 0
+
+
+def test_jobs_2_flattens_a_parent_of_the_batch_before_its_child(sdist_copy: Path):
+    models = sdist_copy / "src/transformers/models"
+    erin = add_model(models, "erin", modular_inheriting("erin"))
+    fred = add_model(models, "fred", modular_inheriting("fred", parent="erin"))
+    # fred's parent files do not exist yet: they come from erin, flattened first whatever the order given.
+    result = flatten(fred, erin, "--jobs", "2", "--no-markers")
+    assert result.exit_code == 0, result.output
+    assert "class FredMLP(nn.Module):" in (fred.parent / "modeling_fred.py").read_text()
+
+    erin.write_text(erin.read_text() + "\n    def scale(self):\n        return 2.0\n")
+    result = flatten(fred, erin, "--jobs", "2", "--no-markers")
+    assert result.exit_code == 0, result.output
+    assert "def scale(self):" in (erin.parent / "modeling_erin.py").read_text()
+    assert "def scale(self):" in (fred.parent / "modeling_fred.py").read_text()  # fred saw erin's fresh output
+
+
+def test_a_failure_leaves_no_file_written(sdist_copy: Path):
+    models = sdist_copy / "src/transformers/models"
+    gina = add_model(models, "gina", modular_inheriting("gina"))
+    hank = add_model(models, "hank", modular_inheriting("hank", parent="gina").replace("GinaMLP", "GinaNothing"))
+    result = flatten(models / "gina", models / "hank", "--jobs", "2", "--no-markers")
+    assert result.exit_code == 2
+    assert f"error: {hank}:" in result.stderr
+    assert "GinaNothing" in result.stderr
+    # gina's files were put in place for hank to read, and taken away again when hank failed.
+    assert sorted(p.name for p in gina.parent.iterdir()) == ["__init__.py", gina.name]
+    assert sorted(p.name for p in hank.parent.iterdir()) == ["__init__.py", hank.name]
+    assert not list(models.glob(".modgen-staging-*"))
+
+
+def test_files_not_generated_are_not_overwritten_unless_forced(sdist_copy: Path):
+    path = add_model(sdist_copy / "src/transformers/models", "jake", modular_inheriting("jake"))
+    handwritten = path.parent / "modeling_jake.py"
+    handwritten.write_text("# my own code\n")
+    result = flatten(path, "--no-markers")
+    assert result.exit_code == 2
+    assert "was not generated from a modular file" in result.stderr
+    assert handwritten.read_text() == "# my own code\n"
+    assert not (path.parent / "configuration_jake.py").exists()
+    assert flatten(path, "--no-markers", "--force").exit_code == 0
+    assert "class JakeMLP(nn.Module):" in handwritten.read_text()
+
+
+def test_markers_notice_in_transformers_and_markers_change_no_code(sdist_copy: Path, tmp_path: Path):
+    path = add_model(sdist_copy / "src/transformers/models", "ivy", modular_inheriting("ivy"))
+    pyproject = sdist_copy / "pyproject.toml"
+    original = pyproject.read_text()
+    assert flatten(path, "--out", tmp_path / "plain", "--no-markers").stderr.count(MARKERS_NOTICE) == 0
+    assert flatten(path, "--out", tmp_path / "default").stderr.count(MARKERS_NOTICE) == 0  # off in transformers
+    try:
+        pyproject.write_text(original + "\n[tool.modgen]\nmarkers = true\n")
+        result = flatten(path, "--out", tmp_path / "marked")
+    finally:
+        pyproject.write_text(original)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(MARKERS_NOTICE) == 1
+    plain, marked = files_of(tmp_path / "plain" / "ivy"), files_of(tmp_path / "marked" / "ivy")
+    assert plain.keys() == marked.keys()
+    assert all(ast.dump(ast.parse(plain[n])) == ast.dump(ast.parse(marked[n])) for n in plain)
+    assert "# Copied from transformers.models.llama.modeling_llama.LlamaMLP" in marked["modeling_ivy.py"]
+
+
+def test_project_model_imports_transformers_absolutely_and_runs(project: Path, monkeypatch):
+    import torch
+    from transformers import LlamaConfig
+    from transformers.models.llama.modeling_llama import LlamaMLP
+
+    path = add_model(project / "src/mylib/models", "bob", PROJECT_BOB)
+    result = flatten(path, "--no-markers")
+    assert result.exit_code == 0, result.output
+    assert MARKERS_NOTICE not in result.stderr
+    modeling = (path.parent / "modeling_bob.py").read_text()
+    assert banner_source(modeling) == "src/mylib/models/bob/modular_bob.py"
+    imports = [line for line in modeling.splitlines() if line.startswith(("from ", "import "))]
+    assert any(line.startswith("from transformers.") for line in imports)
+    assert not any(line.startswith("from .") and "configuration_bob" not in line for line in imports)
+
+    monkeypatch.syspath_prepend(str(project / "src"))
+    from mylib.models.bob.configuration_bob import BobConfig
+    from mylib.models.bob.modeling_bob import BobMLP
+
+    sizes = {"hidden_size": 16, "intermediate_size": 40, "num_attention_heads": 4, "num_key_value_heads": 2}
+    bob, llama = BobMLP(BobConfig(**sizes)), LlamaMLP(LlamaConfig(**sizes))
+    llama.load_state_dict(bob.state_dict())
+    inputs = torch.randn(2, 3, 16)
+    assert torch.equal(bob(inputs), llama(inputs))
+
+    # Markers are on by default in a project (no notice there), and change no code.
+    result = flatten(path, "--out", project / "marked")
+    assert result.exit_code == 0, result.output
+    assert MARKERS_NOTICE not in result.stderr
+    marked = (project / "marked" / "bob" / "modeling_bob.py").read_text()
+    assert ast.dump(ast.parse(marked)) == ast.dump(ast.parse(modeling))
