@@ -66,7 +66,9 @@ def run_check(
     all_files = [p for area in areas for p in python_files(area)]
     try:
         if modular:
-            modular_step(repo, report, selection, fix=fix, jobs=jobs, cache=cache)
+            checked = modular_step(repo, report, selection, fix=fix, jobs=jobs, cache=cache)
+            if selection is not None:  # the copies in their generated files depend on them too
+                selection |= {g for path in checked for g in generated_files(path)}
         report.timings["modular"] = time.perf_counter() - started
         if copies:
             copies_step(
@@ -90,7 +92,8 @@ def modular_step(
     jobs: int,
     cache: Cache,
     only: list[Path] | None = None,
-) -> None:
+) -> list[Path]:
+    """Check (and with `fix`, regenerate) generated files; returns the modular files checked."""
     targets = only if only is not None else modular_files(repo)
     if selection is not None and only is None:
         targets = modular_dependants(repo, targets, selection)
@@ -107,6 +110,7 @@ def modular_step(
         report.findings.extend(f for f in results.findings if f.path not in fixed)
     else:
         report.findings.extend(results.findings)
+    return targets
 
 
 def modular_dependants(repo: Repository, modular: list[Path], selection: set[Path]) -> list[Path]:

@@ -1,0 +1,75 @@
+"""Modular sync on a copy of the transformers sdist: a small modular model inheriting from llama."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modgen.copies.run import run_check
+from modgen.modular import flatten_file
+from modgen.repo import Repository
+
+
+pytestmark = pytest.mark.slow
+
+MODULAR = """\
+from ..llama.modeling_llama import LlamaMLP, LlamaRMSNorm
+
+
+class BobMLP(LlamaMLP):
+    pass
+
+
+class BobRMSNorm(LlamaRMSNorm):
+    pass
+"""
+
+
+def add_bob(repo: Path, *, markers: bool) -> tuple[Path, Path, str]:
+    if markers:
+        pyproject = repo / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + "\n[tool.modgen]\nmarkers = true\n")
+    folder = repo / "src" / "transformers" / "models" / "bob"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    modular = folder / "modular_bob.py"
+    modular.write_text(MODULAR)
+    [(generated, text)] = flatten_file(modular, markers=markers).items()
+    generated.write_text(text)
+    return modular, generated, text
+
+
+def test_an_edited_generated_file_is_flagged_and_fix_regenerates_it(sdist_repo):
+    modular, generated, text = add_bob(sdist_repo, markers=False)
+    repo = Repository.discover(sdist_repo)
+    report = run_check(repo, paths=[modular], use_cache=False)
+    assert (report.modular_checked, report.findings) == (1, [])
+
+    edited = text.replace("return down_proj", "return down_proj * 2")
+    generated.write_text(edited)
+    # Given the generated file (as pre-commit would), its modular file is checked.
+    report = run_check(repo, paths=[generated], use_cache=False)
+    [finding] = report.findings
+    expected_line = next(i for i, line in enumerate(edited.split("\n"), 1) if "down_proj * 2" in line)
+    assert (finding.kind, finding.path, finding.line) == ("modular", generated, expected_line)
+    assert "-        return down_proj * 2" in finding.diff and "+        return down_proj" in finding.diff
+
+    fixed = run_check(repo, paths=[generated], fix=True, use_cache=False)
+    assert fixed.findings == [] and fixed.fixed == [generated]
+    assert generated.read_text() == text
+
+
+def test_with_markers_on_the_generated_copies_verify(sdist_repo):
+    modular, generated, text = add_bob(sdist_repo, markers=True)
+    assert "# Copied from transformers.models.llama.modeling_llama.LlamaMLP with Llama->Bob" in text
+    repo = Repository.discover(sdist_repo)
+    assert repo.markers
+    report = run_check(repo, paths=[modular], use_cache=False)
+    assert (report.markers, report.modular_checked, report.findings) == (2, 1, [])
+    # The marked copy drifts: both the copy check and the modular check see it.
+    generated.write_text(text.replace("return down_proj", "return down_proj + 0"))
+    kinds = sorted(f.kind for f in run_check(repo, paths=[generated], use_cache=False).findings)
+    assert kinds == ["copy", "modular"]
+    assert run_check(repo, paths=[generated], fix=True, use_cache=False).findings == []
+    assert generated.read_text() == text
