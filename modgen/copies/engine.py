@@ -18,7 +18,7 @@ from pathlib import Path
 from modgen.copies.cache import Cache, digest
 from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
 from modgen.copies.findings import Finding
-from modgen.copies.grammar import Marker, find_markers
+from modgen.copies.grammar import Marker, find_lookalikes, find_markers
 from modgen.copies.layout import keep_blank_layout
 from modgen.copies.normalise import Formatter
 from modgen.copies.resolve import Files, ResolveError, resolve
@@ -63,6 +63,28 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cach
     return sites
 
 
+def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> list[Finding]:
+    """Comments that read like markers but are not checked: upstream passes over them in silence."""
+    found = []
+    for path in paths:
+        area = area_of(path, areas)
+        if area is None or "opied from" not in files.text(path):
+            continue
+        for line in find_lookalikes(files.lines(path), area.root):
+            text = files.lines(path)[line - 1].strip()
+            found.append(
+                Finding(
+                    "warning",
+                    path,
+                    line,
+                    f"not a marker, so not checked: {text[:100]}",
+                    None,
+                    hint=f"a marker is a comment line of its own: `# Copied from {area.root}.<module>.<object>`",
+                )
+            )
+    return found
+
+
 def outer_markers(lines: list[str], root: str) -> list[Marker]:
     """The markers of a file that are not inside the copied block of an earlier marker."""
     found = []
@@ -76,53 +98,68 @@ def outer_markers(lines: list[str], root: str) -> list[Marker]:
     return found
 
 
+def load(files: Files, site: MarkerSite) -> Copy | Finding:
+    """The copy of one marker, ready to compare, or the finding that says why it cannot be."""
+    marker, path = site.marker, site.path
+    try:
+        source = resolve(files, site.area.base, site.area.root, marker.object_path)
+    except ResolveError as error:
+        return Finding("dangling", path, marker.line, error.message, marker.reference, hint=error.hint, fixable=False)
+    try:
+        return prepare(path, files.lines(path), marker, source)
+    except SiteError as error:
+        hint = "put the marker right above the class or def it marks"
+        return Finding("marker", path, marker.line, str(error), marker.reference, hint=hint, fixable=False)
+    except re.error as error:
+        message = f"bad pattern in the replace spec: {error}"
+        return Finding("marker", path, marker.line, message, marker.reference, fixable=False)
+
+
+def warnings_for(copy: Copy) -> list[Finding]:
+    """What upstream silently ignores: unparsable replace-spec pieces, markers that point at themselves."""
+    marker, found = copy.marker, []
+    if marker.spec.ignored:
+        pieces = ", ".join(repr(p) for p in marker.spec.ignored)
+        found.append(
+            Finding(
+                "warning",
+                copy.path,
+                marker.line,
+                f"ignored in the replace spec: {pieces}",
+                marker.reference,
+                hint="write patterns as Old->New, separated by commas",
+            )
+        )
+    if copy.source.path == copy.path and copy.source.start == copy.header:
+        found.append(
+            Finding(
+                "warning",
+                copy.path,
+                marker.line,
+                "the marker points at its own code: it checks nothing",
+                marker.reference,
+                hint="remove it, or point it at the original",
+            )
+        )
+    return found
+
+
 def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
     results = CopyResults(markers=len(sites))
-    pending: list[Copy] = []
     for site in sites:
-        marker, path = site.marker, site.path
-        try:
-            source = resolve(files, site.area.base, site.area.root, marker.object_path)
-        except ResolveError as error:
-            results.findings.append(
-                Finding("dangling", path, marker.line, error.message, marker.reference, hint=error.hint, fixable=False)
-            )
-            continue
-        try:
-            copy = prepare(path, files.lines(path), marker, source)
-        except SiteError as error:
-            results.findings.append(
-                Finding(
-                    "marker",
-                    path,
-                    marker.line,
-                    str(error),
-                    marker.reference,
-                    hint="put the marker right above the class or def it marks",
-                    fixable=False,
-                )
-            )
-            continue
-        except re.error as error:
-            results.findings.append(
-                Finding(
-                    "marker",
-                    path,
-                    marker.line,
-                    f"bad pattern in the replace spec: {error}",
-                    marker.reference,
-                    fixable=False,
-                )
-            )
-            continue
-        results.copies.append(copy)
-        pending.append(copy)
-    # Format only what needs it: marked copies with a tail whose raw expected text differs from the copy.
-    needs_format = [c for c in pending if c.formats and compare(c, c.compared_expected) is not None]
+        loaded = load(files, site)
+        if isinstance(loaded, Finding):
+            results.findings.append(loaded)
+        else:
+            results.copies.append(loaded)
+            results.findings.extend(warnings_for(loaded))
+    # Format only what needs it: copies with a tail whose raw expected text differs from the copy.
+    needs_format = [c for c in results.copies if c.formats and compare(c, c.compared_expected) is not None]
     formatted = formatter.format_many([c.compared_expected for c in needs_format]) if needs_format else {}
-    for copy in pending:
-        expected = formatted.get(copy.compared_expected, copy.compared_expected) if copy in needs_format else None
-        if copy in needs_format and expected is None:
+    formatting = {id(c) for c in needs_format}
+    for copy in results.copies:
+        expected = formatted.get(copy.compared_expected) if id(copy) in formatting else copy.compared_expected
+        if expected is None:
             results.findings.append(
                 Finding(
                     "marker",
@@ -135,7 +172,7 @@ def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> Cop
                 )
             )
             continue
-        mismatch = compare(copy, expected if expected is not None else copy.compared_expected)
+        mismatch = compare(copy, expected)
         if mismatch is not None:
             finding = Finding(
                 "copy",
@@ -186,7 +223,7 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     sources: dict[Path, dict[str, str]] = {}
     for copy in fresh.copies:
         sources.setdefault(copy.path, {})[str(copy.source.path)] = hash_of(copy.source.path)
-    uncachable = {f.path for f in fresh.findings if f.kind != "copy"}
+    uncachable = {f.path for f in fresh.findings if f.kind not in ("copy", "warning")}
     for path in {site.path for site in to_evaluate} - uncachable:
         findings = [f for f in fresh.findings if f.path == path]
         cache.set(keys[path], {"sources": sources.get(path, {}), "findings": findings})

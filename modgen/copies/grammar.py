@@ -53,5 +53,17 @@ def find_markers(lines: list[str], root: str = "transformers") -> list[Marker]:
     return [m for number, text in enumerate(lines, 1) if (m := parse_marker(text, number, root)) is not None]
 
 
+LOOKALIKE = re.compile(r"#.*\bcopied from\s+\S+\.\S+", re.IGNORECASE)
+
+
+def find_lookalikes(lines: list[str], root: str = "transformers") -> list[int]:
+    """1-based lines that read like a marker but are not one (lowercase, text before it, another root...)."""
+    return [
+        number
+        for number, text in enumerate(lines, 1)
+        if "opied from" in text and LOOKALIKE.search(text) and parse_marker(text, number, root) is None
+    ]
+
+
 def format_marker(indent: str, reference: str, spec: ReplaceSpec) -> str:
     return f"{indent}# Copied from {reference}" + (f" {spec.raw}" if spec.raw else "")

@@ -8,11 +8,11 @@ from modgen.copies.findings import relative
 from modgen.copies.run import CheckReport
 
 
-def as_text(report: CheckReport, *, diffs: bool = True) -> str:
+def as_text(report: CheckReport, *, diffs: bool = True, warnings: bool = False) -> str:
     out = []
-    for finding in report.findings:
+    for finding in [*report.findings, *(report.warnings if warnings else ())]:
         place = relative(finding.path, report.root) + (f":{finding.line}" if finding.line else "")
-        out.append(f"{place}: {finding.message}")
+        out.append(f"{place}: {'warning: ' if finding.kind == 'warning' else ''}{finding.message}")
         if finding.hint:
             out.append(f"  hint: {finding.hint}")
         if diffs and finding.diff:
@@ -23,6 +23,8 @@ def as_text(report: CheckReport, *, diffs: bool = True) -> str:
         f"{len(report.findings)} finding(s): {report.markers} Copied-from markers, "
         f"{report.modular_checked} modular files checked"
     )
+    if report.warnings:
+        summary += f"; {len(report.warnings)} warning(s)" + ("" if warnings else " (--warnings lists them)")
     if report.findings and any(f.fixable for f in report.findings):
         summary += "; run `modgen check --fix` (make fix-copies) to fix copies and generated files"
     out.append(summary)
@@ -34,6 +36,7 @@ def as_json(report: CheckReport) -> str:
         {
             "exit_code": report.exit_code,
             "findings": [f.to_json(report.root) for f in report.findings],
+            "warnings": [f.to_json(report.root) for f in report.warnings],
             "fixed": [relative(p, report.root) for p in report.fixed],
             "markers": report.markers,
             "modular_checked": report.modular_checked,

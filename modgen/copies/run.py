@@ -14,7 +14,7 @@ from pathlib import Path
 
 from modgen.copies.cache import Cache
 from modgen.copies.changed import changed_files, given_files, selected_modular, selected_sites
-from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, marker_sites
+from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, lookalike_warnings, marker_sites
 from modgen.copies.findings import Finding
 from modgen.copies.modular_sync import check_modular, generated_files, modular_files, parent_files
 from modgen.copies.normalise import Formatter
@@ -29,6 +29,7 @@ from modgen.transaction import Transaction
 class CheckReport:
     root: Path
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # what upstream ignores silently; never fails a run
     markers: int = 0  # markers evaluated
     modular_checked: int = 0
     modular_flattened: int = 0
@@ -79,8 +80,13 @@ def run_check(
     report.ruff_calls = formatter.calls
     report.timings["total"] = time.perf_counter() - started
     report.fixed = sorted(set(report.fixed))
-    report.findings.sort(key=lambda f: (str(f.path), f.line or 0))
+    report.warnings = sorted((f for f in report.findings if f.kind == "warning"), key=place)
+    report.findings = sorted((f for f in report.findings if f.kind != "warning"), key=place)
     return report
+
+
+def place(finding: Finding) -> tuple[str, int]:
+    return str(finding.path), finding.line or 0
 
 
 def modular_step(
@@ -150,6 +156,8 @@ def copies_step(
         results = evaluate_cached(files, select(sites, set()), formatter, cache)
         report.markers = results.markers
         report.findings.extend(results.findings)
+        scanned = all_files if selection is None else sorted(selection & set(all_files))
+        report.findings.extend(lookalike_warnings(files, scanned, areas))
         return
     changed, results = fix_copies(files, all_files, areas, formatter, select)
     report.markers = results.markers

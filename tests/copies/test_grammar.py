@@ -228,3 +228,26 @@ def test_markers_nested_in_a_copied_block_are_covered_by_the_outer_copy(tree):
     # The nested marker is part of the copy's text, which the outer source does not have.
     assert report.markers == 1
     assert [f.kind for f in report.findings] == ["copy"]
+
+
+def test_what_upstream_ignores_silently_is_warned_about_without_failing(tree):
+    tree.write(ROBERTA, """\
+        import torch
+
+
+        # copied from transformers.models.bert.modeling_bert.gelu_like
+        def gelu_like(x):
+            return x
+
+
+        # Copied from transformers.models.bert.modeling_bert.gelu_like with Bert -> Roberta
+        def gelu_like_too(x):
+            y = x * 0.5
+            return y * (1.0 + torch.tanh(y))
+        """)
+    report = tree.check()
+    assert (report.findings, report.exit_code) == ([], 0)
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (4, "not a marker, so not checked: # copied from transformers.models.bert.modeling_bert.gelu_like"),
+        (9, "ignored in the replace spec: 'Bert -> Roberta'"),
+    ]
