@@ -231,7 +231,9 @@ def test_markers_nested_in_a_copied_block_are_covered_by_the_outer_copy(tree):
 
 
 def test_what_upstream_ignores_silently_is_warned_about_without_failing(tree):
-    tree.write(ROBERTA, """\
+    tree.write(
+        ROBERTA,
+        """\
         import torch
 
 
@@ -244,7 +246,8 @@ def test_what_upstream_ignores_silently_is_warned_about_without_failing(tree):
         def gelu_like_too(x):
             y = x * 0.5
             return y * (1.0 + torch.tanh(y))
-        """)
+        """,
+    )
     report = tree.check()
     assert (report.findings, report.exit_code) == ([], 0)
     assert [(w.line, w.message) for w in report.warnings] == [
