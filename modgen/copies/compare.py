@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modgen.copies.blocks import Block, block_end, definition, indent_of, reindent, split_blocks
-from modgen.copies.grammar import IGNORE_COPY, Marker
+from modgen.copies.grammar import Marker
+from modgen.copies.ignore import merge_ignored
 from modgen.copies.resolve import Source
 
 
@@ -85,41 +86,17 @@ def prepare(path: Path, lines: list[str], marker: Marker, source: Source) -> Cop
         offsets.append(offset)
         offset += len(block.lines)
 
-    ignored_expected: set[int] = set()
-    compared_observed: list[tuple[int, str]] = []
-    last_named = 0  # index in `expected` after which an observed-only ignored block is inserted
-    for block, start in zip(observed, offsets, strict=True):
-        match = next((i for i, b in enumerate(expected) if b.name is not None and b.name == block.name), None)
-        if block.name is not None and IGNORE_COPY in block.text:
-            if match is not None:
-                expected[match] = Block(block.name, block.lines, block.is_header)
-                ignored_expected.add(id(expected[match]))
-                last_named = match
-            else:
-                extra = Block(block.name, block.lines)
-                expected.insert(last_named + 1, extra)
-                ignored_expected.add(id(extra))
-                last_named += 1
-            continue
-        if block.name is None and IGNORE_COPY in block.text and not block.blank:
-            # An ignored run of statements: the matching unnamed source block (same position) is ignored too.
-            unnamed_before = sum(1 for b in observed[: observed.index(block)] if b.name is None and not b.blank)
-            candidates = [i for i, b in enumerate(expected) if b.name is None and not b.blank]
-            if unnamed_before < len(candidates):
-                position = candidates[unnamed_before]
-                expected[position] = Block(None, block.lines)
-                ignored_expected.add(id(expected[position]))
-            continue
-        if match is not None:
-            last_named = match
-        compared_observed.extend((start + i, line) for i, line in enumerate(block.lines) if line.strip())
+    merged = merge_ignored(expected, observed)
+    compared_observed = [
+        (offsets[i] + k, line) for i in merged.compared for k, line in enumerate(observed[i].lines) if line.strip()
+    ]
 
     own_name = None
     top = DEFINED_NAME.match(observed_lines[0])
     if top and not top.group(1)[0:1].isspace():
         own_name = top.group(2)
-    copy = Copy(path, marker, header, end, source, expected, own_name=own_name)
-    copy.compared_expected = "\n".join(b.text for b in expected if id(b) not in ignored_expected)
+    copy = Copy(path, marker, header, end, source, merged.expected, own_name=own_name)
+    copy.compared_expected = "\n".join(b.text for b in merged.expected if id(b) not in merged.ignored)
     copy.compared_observed = compared_observed
     return copy
 

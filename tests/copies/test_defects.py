@@ -211,3 +211,17 @@ def test_changed_checks_copies_of_a_changed_source(tree):
     report = tree.check(paths=[tree.root / BERT_PATH])
     assert [(f.path.name, f.kind) for f in report.findings] == [("modeling_roberta.py", "copy")]
     assert len(tree.check().findings) == 2
+
+
+def test_fix_keeps_an_extra_ignored_method_where_it_was(tree):
+    from .test_grammar import INTERMEDIATE_COPY
+
+    extra = "    # Ignore copy\n    def extra(self):\n        return 1\n\n"
+    with_extra = INTERMEDIATE_COPY.replace("    def forward", extra + "    def forward")
+    tree.write(ROBERTA, with_extra)
+    assert tree.check().findings == []
+    tree.write(ROBERTA, with_extra.replace("return hidden_states\n", "return hidden_states + 1\n"))
+    assert len(tree.check().findings) == 1
+    assert tree.check(fix=True).findings == []
+    # P7: upstream moves the ignored method to the end of the class.
+    assert tree.read(ROBERTA) == with_extra
