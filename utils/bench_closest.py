@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from modgen.repo import TransformersTree  # noqa: E402
 from modgen.similarity.features import file_units  # noqa: E402
 from modgen.similarity.index import build_index  # noqa: E402
-from modgen.similarity.prior import descendants, imported_models  # noqa: E402
-from modgen.similarity.rank import rank_units  # noqa: E402
+from modgen.similarity.prior import descendants, imported_models, modular_graph  # noqa: E402
+from modgen.similarity.rank import comparable, rank_units  # noqa: E402
 
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -88,19 +88,15 @@ def main() -> None:
         start = time.perf_counter()
         index = build_index(tree)
         load_seconds = time.perf_counter() - start
-    cases = queries(tree, index.graph)
+    cases = queries(tree, modular_graph(tree))
 
     hits1 = hits5 = 0
     halves = [[0, 0], [0, 0]]
     misses = []
     start = time.perf_counter()
     for number, (_model, query, gold, excluded) in enumerate(cases):
-        ranked = [
-            m.model
-            for m in rank_units(
-                file_units(query, module_name=tree.module_name(query)), index, top=5, excluded=excluded
-            )
-        ]
+        units = comparable(file_units(query, module_name=tree.module_name(query)))
+        ranked = [m.model for m in rank_units(units, index, top=5, excluded=excluded)]
         hits1 += ranked[0] in gold
         hits5 += bool(gold & set(ranked))
         halves[number % 2][0] += ranked[0] in gold

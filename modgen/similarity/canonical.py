@@ -173,7 +173,7 @@ def stable_hash(text: str) -> int:
 
 
 # Feature namespaces, in the top bits of a feature's id so that the ranking can weigh them.
-NAMESPACES = ("api", "cfg", "attr", "call", "m", "kw", "seq", "s", "t", "def", "base", "name", "n")
+NAMESPACES = ("api", "cfg", "attr", "call", "m", "kw", "seq", "s", "t", "def", "base", "name", "n", "x")
 NAMESPACE_SHIFT = 27
 
 

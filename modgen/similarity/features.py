@@ -160,6 +160,29 @@ class _FeatureReader:
             self.read_call(node)
         elif isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value not in (0, 1):
             self.add(f"n:{node.value!r}")
+        if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Call | ast.Subscript | ast.Compare | ast.Return):
+            children = [self.label(child) for child in ast.iter_child_nodes(node) if not _is_context(child)]
+            self.add(f"x:{self.label(node)}({','.join(children)})")
+
+    def label(self, node: ast.AST) -> str:
+        """A node as the shape features see it: its kind and operator, API names kept, every other name blind."""
+        if isinstance(node, ast.BinOp | ast.UnaryOp | ast.BoolOp):
+            return f"{type(node.op).__name__}"
+        if isinstance(node, ast.Compare):
+            return "Compare" + "".join(type(op).__name__ for op in node.ops)
+        if isinstance(node, ast.Attribute | ast.Name):
+            chain = dotted_chain(node)
+            api = self.resolve(chain) if chain else None
+            if api:
+                return api
+            return (
+                "self" if chain and chain[0] == "self" else "." + node.attr if isinstance(node, ast.Attribute) else "_"
+            )
+        if isinstance(node, ast.Call):
+            return "call:" + self.label(node.func)
+        if isinstance(node, ast.Constant):
+            return repr(node.value) if isinstance(node.value, int | float) and abs(node.value) <= 2 else "const"
+        return type(node).__name__
 
     def read_attribute(self, node: ast.Attribute) -> None:
         chain = dotted_chain(node)
@@ -211,6 +234,10 @@ class _FeatureReader:
         ordered = [name for *_, name in sorted(calls)]
         for first, second in zip(ordered, ordered[1:], strict=False):
             self.add(f"seq:{first}>{second}")
+
+
+def _is_context(node: ast.AST) -> bool:
+    return isinstance(node, ast.expr_context | ast.operator | ast.unaryop | ast.cmpop | ast.boolop | ast.keyword)
 
 
 def statement_fingerprint(node: ast.stmt) -> int:

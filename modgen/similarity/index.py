@@ -23,12 +23,12 @@ from modgen.errors import ModgenError
 from modgen.parallel import run_jobs
 from modgen.repo import TransformersTree
 from modgen.similarity.features import Unit, file_units
-from modgen.similarity.prior import imported_models
+from modgen.similarity.prior import copied_models, imported_models
 from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 6
 
 # How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
 # calls, config fields and the layer structure are what a model is made of.
@@ -46,6 +46,7 @@ NAMESPACE_WEIGHTS = {
     "base": 1.0,
     "name": 1.5,
     "n": 0.5,
+    "x": 1.0,
 }
 # Whole models against the whole target: what research code shares with transformers is the computation (API
 # calls, their order and arguments, tensor methods, the shape of the code), not names or exact statements.
@@ -82,6 +83,14 @@ class Index:
     units: TfidfMatrix
     bags: TfidfMatrix  # one row per model
     graph: dict[str, frozenset[str]]  # the modular inheritance graph (prior.py)
+    copies: dict[str, frozenset[str]]  # model -> the models its `# Copied from` comments copy from
+
+    @property
+    def history(self) -> dict[str, frozenset[str]]:
+        """Who was built from whom: modular inheritance, and the copies of the models written before modular."""
+        return {
+            m: self.graph.get(m, frozenset()) | self.copies.get(m, frozenset()) for m in {*self.graph, *self.copies}
+        }
 
     @property
     def unit_count(self) -> int:
@@ -112,13 +121,15 @@ class Index:
         return self.bags.cosine([bag], self.model_mask(excluded), BAG_WEIGHTS)[0]
 
 
-def _units_of(item: tuple[str, str]) -> list[Unit] | str:
-    """Job: the units of one file (an error message for a file that does not parse: it is left out)."""
+def _units_of(item: tuple[str, str]) -> tuple[list[Unit], frozenset[str]] | str:
+    """Job: the units of one file and the models it copies from (an error message for a file that does not
+    parse: it is left out)."""
     path, module_name = item
     try:
-        return file_units(Path(path), module_name=module_name)
+        units = file_units(Path(path), module_name=module_name)
     except ModgenError as error:
         return str(error)
+    return units, copied_models(Path(path).read_text(encoding="utf-8"), Path(path).parent.name)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -126,7 +137,7 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dict) -> Index:
+def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dict, copies: dict) -> Index:
     models, refs, rows = [], [], []
     model_ptr = [0]
     for name, model in tree.models.items():
@@ -161,6 +172,7 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
         units=TfidfMatrix.from_bags([u.features for u in rows]),
         bags=TfidfMatrix.from_bags(bags),
         graph=graph,
+        copies=copies,
     )
 
 
@@ -194,7 +206,7 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
                 old = pickle.load(file)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             old = {}
-    per_file: dict[str, list[Unit]] = {}
+    per_file: dict[str, tuple[list[Unit], frozenset[str]]] = {}
     graph_parts: dict[str, frozenset[str]] = {}
     todo = []
     for relative, stamp in stamps.items():
@@ -209,19 +221,28 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
         graph_parts[relative] = imported_models(tree.package_dir / relative, tree)
     items = [(str(tree.package_dir / r), tree.module_name(tree.package_dir / r)) for r in modeling]
     for relative, units in zip(modeling, run_jobs(_units_of, items, jobs=jobs, label="indexing models"), strict=True):
-        per_file[relative] = units if isinstance(units, list) else []
-    graph: dict[str, frozenset[str]] = {}
-    for relative, parents in graph_parts.items():
-        model = Path(relative).parent.name
-        if parents:
-            graph[model] = graph.get(model, frozenset()) | parents
-    index = _compile(tree, per_file, graph)
+        per_file[relative] = units if isinstance(units, tuple) else ([], frozenset())
+    index = _compile(
+        tree,
+        {relative: units for relative, (units, _) in per_file.items()},
+        _by_model(graph_parts),
+        _by_model({relative: copied for relative, (_, copied) in per_file.items()}),
+    )
     if use_cache:
         entries = {r: (stamps[r], ("units", per_file[r])) for r in per_file}
         entries |= {r: (stamps[r], ("graph", graph_parts[r])) for r in graph_parts}
         _write(units_path, entries)
         _write(compiled_path, (stamps, index))
     return index
+
+
+def _by_model(per_file: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    graph: dict[str, frozenset[str]] = {}
+    for relative, parents in per_file.items():
+        if parents:
+            model = Path(relative).parent.name
+            graph[model] = graph.get(model, frozenset()) | parents
+    return graph
 
 
 def _write(path: Path, value) -> None:

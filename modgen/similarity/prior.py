@@ -7,6 +7,7 @@ the canonical ancestors a new model should inherit from too, rather than one of 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def imported_models(modular_path: Path, tree: TransformersTree) -> frozenset[str
         if parts[:2] == ["transformers", "models"] and len(parts) > 3:
             models.add(parts[2])
     return frozenset(models - {"auto", own})
+
+
+COPIED_FROM = re.compile(r"^\s*# Copied from transformers\.models\.(\w+)\.", re.MULTILINE)
+
+
+def copied_models(text: str, own: str) -> frozenset[str]:
+    """The models a file copies code from, by its `# Copied from transformers.models.X...` comments.
+
+    Models written before modular files existed record their history this way (`roberta` copies `bert`).
+    """
+    return frozenset(COPIED_FROM.findall(text)) - {own}
 
 
 def modular_graph(tree: TransformersTree) -> dict[str, frozenset[str]]:

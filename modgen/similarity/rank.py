@@ -27,15 +27,16 @@ from modgen.similarity.prior import ancestors, offspring_counts, without
 
 # A pair at least this similar differs by little: an override of a few lines in a modular file.
 SMALL_DIFFERENCES = 0.7
+IDENTICAL = 0.9995
 # The history prior: a model built from by many gets up to this share more; an ancestor of the best model is
 # preferred to it when it explains at least this share of what the best one does.
-CANONICAL_BOOST = 0.1
-ANCESTOR_RATIO = 0.95
+CANONICAL_BOOST = 0.05
+ANCESTOR_RATIO = 0.85
 # How much the share of a model the target uses counts next to the share of the target the model explains.
 USAGE_EXPONENT = 0.2
 # The share of the score given to the whole target against whole models (unit boundaries aside): research code
 # cuts its model in other classes than transformers does.
-WHOLE_MODEL_SHARE = 0.35
+WHOLE_MODEL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class ClassMatch:
 
     @property
     def verdict(self) -> str:
-        if self.similarity >= 0.9995:
+        if self.similarity >= IDENTICAL:
             return "identical after renaming"
         if self.similarity >= SMALL_DIFFERENCES:
             return "small differences"
@@ -107,9 +108,12 @@ def load_target(target: Path | str, tree: TransformersTree) -> Target:
             path=files[0],
             hint="give the file that defines the model's torch modules (classes deriving from nn.Module)",
         )
-    # Data classes and configs are not what a model is made of; functions (rotary helpers...) are.
-    kept = [unit for unit in units if unit.is_module or unit.kind == "function"]
-    return Target(kept, frozenset({own} if own else ()))
+    return Target(comparable(units), frozenset({own} if own else ()))
+
+
+def comparable(units: list[Unit]) -> list[Unit]:
+    """The units a model is made of: its modules and functions (rotary helpers...), not data classes or configs."""
+    return [unit for unit in units if unit.is_module or unit.kind == "function"]
 
 
 def _model_of_path(path: Path, tree: TransformersTree) -> str | None:
@@ -160,7 +164,10 @@ def rank_units(
     score = coverage * np.power(np.maximum(usage, 1e-3), USAGE_EXPONENT)
     score = (1 - WHOLE_MODEL_SHARE) * score + WHOLE_MODEL_SHARE * index.model_similarities(units, excluded)
     scores = {index.models[i]: float(score[i]) for i in present}
-    ranked, scores = apply_prior(scores, index.graph, excluded)
+    identical = weights @ (best >= IDENTICAL)
+    ranked, scores = apply_prior(
+        scores, {m: float(identical[i]) for i, m in enumerate(index.models)}, index.history, excluded
+    )
     matches = []
     for model in ranked[:top]:
         column = index.models.index(model)
@@ -176,14 +183,25 @@ def rank_units(
     return matches
 
 
-def apply_prior(scores: dict[str, float], graph: dict, excluded: frozenset[str]) -> tuple[list[str], dict[str, float]]:
-    """Models best first, and their scores: similarity, then history (canonical ancestors before copies)."""
+def apply_prior(
+    scores: dict[str, float], identical: dict[str, float], graph: dict, excluded: frozenset[str]
+) -> tuple[list[str], dict[str, float]]:
+    """Models best first, and their scores: similarity, then history (canonical ancestors before copies).
+
+    `identical`: the share of the target each model holds identical after renaming. An ancestor replaces the
+    best model only if it matches alike: nearly as high a score, and all the code the best holds verbatim (what
+    a modular file inherits without overriding it).
+    """
     history = without(graph, excluded)
     offspring = offspring_counts(history)
     boosted = {m: s * (1 + CANONICAL_BOOST * math.log1p(offspring.get(m, 0))) for m, s in scores.items()}
     ranked = sorted(boosted, key=lambda m: (-boosted[m], m))
     best = ranked[0]
-    candidates = [a for a in ancestors(history, best) if a in boosted and boosted[a] >= ANCESTOR_RATIO * boosted[best]]
+    candidates = [
+        a
+        for a in ancestors(history, best)
+        if a in boosted and boosted[a] >= ANCESTOR_RATIO * boosted[best] and identical[a] >= identical[best]
+    ]
     if candidates:
         promoted = max(candidates, key=lambda a: (offspring.get(a, 0), boosted[a]))
         ranked.remove(promoted)
