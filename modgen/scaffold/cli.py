@@ -39,7 +39,7 @@ def like(parent: str, new_name: str, repo_dir: Path, dry_run: bool, as_json: boo
         return
     if as_json:
         click.echo(plan.to_json())
-    result = run_plan(plan)
+    result = run_plan(plan, progress=lambda line: click.echo(line, err=True))
     click.echo(checklist(plan, result), err=as_json)
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modgen.errors import UsageError
+from modgen.errors import ModgenError, UsageError
 from modgen.formatting import ruff_config_for, run_ruff
 from modgen.repo import Repository
 from modgen.scaffold import docs
@@ -179,35 +181,97 @@ class Result:
     notes: list[str]
 
 
-def run_plan(plan: Plan, *, today: datetime.date | None = None) -> Result:
-    """Run every step in one transaction; anything failing leaves the repository as it was."""
-    context = plan.context
-    repo = context.repo
-    today = today or datetime.date.today()
-    notes: list[str] = []
+@dataclass
+class Run:
+    """What the steps of one run share: the plan, the open transaction, and what earlier steps produced."""
+
+    plan: Plan
+    transaction: Transaction
+    today: datetime.date
+    notes: list[str] = field(default_factory=list)
+    authored: list[Path] = field(default_factory=list)  # staged files modgen wrote itself, formatted at the end
+    generated: dict[Path, str] = field(default_factory=dict)  # the flattener's outputs, by final path
+
+    @property
+    def context(self) -> LikeContext:
+        return self.plan.context
+
+
+def write_modular(run: Run) -> None:
+    context = run.context
+    modular = run.transaction.write(context.modular_path, modular_source(context, run.plan.classes))
+    run_ruff([modular], ruff_config_for(context.repo.root))  # the flattener reads it: formatted first
+    run.authored.append(modular)
+
+
+def flatten(run: Run) -> None:
+    modular = run.transaction.staged_path(run.context.modular_path)
+    run.generated = flatten_new_model(run.context, modular.read_text(encoding="utf-8"))
+    for path, text in run.generated.items():
+        run.transaction.write(path, text)
+
+
+def register_model(run: Run) -> None:
+    context = run.context
     header = license_header(context)
-    with Transaction(repo.root) as transaction:
-        modular_text = modular_source(context, plan.classes)
-        modular = transaction.write(context.modular_path, modular_text)
-        run_ruff([modular], ruff_config_for(repo.root))
-        generated = flatten_new_model(context, modular.read_text(encoding="utf-8"))
-        for path, text in generated.items():
-            transaction.write(path, text)
-        file_types = [p.name.removesuffix(f"_{context.new_name}.py") for p in generated]
-        authored = [modular]
-        if context.in_transformers:
-            register(context, transaction, plan.entries, header, file_types)
-            authored += [transaction.staged_path(context.model_dir / "__init__.py")]
-            _write_model_doc(plan, transaction, generated, today, notes)
-        else:
-            text, skipped = project_init(context, plan.classes, plan.entries, auto_classes(context.tree), header)
-            authored.append(transaction.write(context.model_dir / "__init__.py", text))
-            notes.extend(f"not registered with an Auto class: {s}" for s in skipped)
-            _write_readme_section(plan, transaction)
-        authored += _write_tests(plan, transaction, notes)
-        run_ruff([p for p in authored if p.suffix == ".py"], ruff_config_for(repo.root))
+    init = context.model_dir / "__init__.py"
+    if context.in_transformers:
+        file_types = [p.name.removesuffix(f"_{context.new_name}.py") for p in run.generated]
+        register(context, run.transaction, run.plan.entries, header, file_types)
+        run.authored.append(run.transaction.staged_path(init))
+    else:
+        text, skipped = project_init(context, run.plan.classes, run.plan.entries, auto_classes(context.tree), header)
+        run.authored.append(run.transaction.write(init, text))
+        run.notes.extend(f"not registered with an Auto class: {s}" for s in skipped)
+
+
+def write_docs(run: Run) -> None:
+    if run.context.in_transformers:
+        _write_model_doc(run.plan, run.transaction, run.generated, run.today, run.notes)
+    else:
+        _write_readme_section(run.plan, run.transaction)
+
+
+def write_tests(run: Run) -> None:
+    run.authored += _write_tests(run.plan, run.transaction, run.notes)
+
+
+def format_written(run: Run) -> None:
+    run_ruff([p for p in run.authored if p.suffix == ".py"], ruff_config_for(run.context.repo.root))
+
+
+# Step name -> what it does, in the order of `make_plan`'s steps.
+STEPS = {
+    "modular": write_modular,
+    "flatten": flatten,
+    "register": register_model,
+    "docs": write_docs,
+    "tests": write_tests,
+    "format": format_written,
+}
+
+
+def run_plan(
+    plan: Plan, *, today: datetime.date | None = None, progress: Callable[[str], None] | None = None
+) -> Result:
+    """Run every step in one transaction; anything failing leaves the repository as it was."""
+    with Transaction(plan.context.repo.root) as transaction:
+        run = Run(plan, transaction, today or datetime.date.today())
+        for number, step in enumerate(plan.steps, 1):
+            if progress is not None:
+                progress(f"[{number}/{len(plan.steps)}] {step.description}")
+            try:
+                STEPS[step.name](run)
+            except ModgenError:
+                raise
+            except Exception as error:
+                raise ModgenError(
+                    f"step {step.name!r} failed, nothing was written (a bug in modgen, please report it):\n"
+                    + "".join(traceback.format_exception(error)).rstrip(),
+                    exit_code=3,
+                ) from error
         changes = transaction.commit()
-    return Result(changes, notes)
+    return Result(changes, run.notes)
 
 
 def _write_model_doc(
