@@ -232,3 +232,18 @@ def test_make_test_passes(project):
     assert all(r.returncode == 0 for r in results.values())
     run = subprocess.run(["make", "test", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_parent_found_from_a_modeling_file(tmp_path: Path, installed_tree):
+    """PARENT given as a .py file: the closest model of transformers is used, and the user is told which."""
+    root = tmp_path / "project"
+    assert modgen("init", root, "--package", "mylib").returncode == 0
+    custom = tmp_path / "my_modeling.py"  # research code that is, in fact, Mistral's
+    custom.write_text((installed_tree.models["mistral"].folder / "modeling_mistral.py").read_text())
+    result = modgen("like", custom, "--name", "alice", "--dry-run", "--json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert f"closest model to {custom}: mistral" in result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["parent"]["folder"] == "mistral"
+    assert plan["new"]["name"] == "alice"
+    assert not (root / "src" / "mylib" / "models" / "alice").exists()
