@@ -56,16 +56,10 @@ def finish(
 def flatten_files(
     paths: Sequence[Path], *, markers: bool = False, jobs: int = 1, tree: TransformersTree | None = None
 ) -> dict[Path, str]:
-    """Flatten many modular files; ruff runs once over all their outputs. (`jobs` is used by the batch driver.)"""
-    outputs: dict[Path, str] = {}
-    parents: dict[Path, list[str]] = {}
-    for modular_path in paths:
-        modular_path = Path(modular_path)
-        texts, parent_modules = convert_with_parents(modular_path, tree)
-        for name, text in texts.items():
-            outputs[modular_path.parent / name] = text
-            parents[modular_path.parent / name] = parent_modules
-    return finish(outputs, parents, markers=markers, tree=tree)
+    """Flatten many modular files in dependency order on `jobs` processes; ruff runs once over all their outputs."""
+    from modgen.modular.batch import flatten_files as flatten_batch_files
+
+    return flatten_batch_files(paths, markers=markers, jobs=jobs, tree=tree)
 
 
 def flatten_file(

@@ -263,22 +263,13 @@ def convert_job(job: tuple[str, str]) -> tuple[str, object]:
     """
     path, package_dir = job
     try:
-        return "ok", _engine()(Path(path), _tree(package_dir))
+        from modgen.modular import convert
+
+        return "ok", convert(Path(path), _tree(package_dir))
     except ModgenError as error:
         return "error", (error.message, error.path and str(error.path), error.line, error.hint, error.exit_code)
     except Exception:
         return "crash", traceback.format_exc()
-
-
-def _engine() -> Callable[[Path, TransformersTree], dict[str, str]]:
-    """`modgen.modular.convert`: the package exports it; before it does, its module `convert.py` has it."""
-    import modgen.modular
-
-    if callable(convert := getattr(modgen.modular, "convert", None)):
-        return convert
-    from modgen.modular.convert import convert
-
-    return convert
 
 
 def markers_job(job: tuple[str, tuple[str, ...], str]) -> str:
