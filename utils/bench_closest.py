@@ -28,7 +28,7 @@ from modgen.repo import TransformersTree  # noqa: E402
 from modgen.similarity.features import file_units  # noqa: E402
 from modgen.similarity.index import build_index  # noqa: E402
 from modgen.similarity.prior import descendants, imported_models, modular_graph  # noqa: E402
-from modgen.similarity.rank import comparable, rank_units  # noqa: E402
+from modgen.similarity.ranking import comparable, rank_units  # noqa: E402
 
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

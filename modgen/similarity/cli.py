@@ -31,7 +31,7 @@ def tree_for(repo: Path | None) -> TransformersTree:
 @click.option("--jobs", "-j", default=os.cpu_count() or 1, show_default=True, help="Processes to build the index.")
 def closest(target: str, top: int, as_json: bool, exclude: tuple[str, ...], repo: Path | None, jobs: int) -> None:
     """The models closest to TARGET (a .py file or a model name), by the structure of their code."""
-    from modgen.similarity.rank import rank
+    from modgen.similarity.ranking import rank
 
     matches = rank(target, tree_for(repo), top=top, exclude=exclude, jobs=jobs)
     if as_json:

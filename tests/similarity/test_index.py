@@ -61,3 +61,18 @@ def test_an_empty_index_is_an_error(tmp_path, installed_tree, cache):
     tree = small_tree(tmp_path, installed_tree, models=())
     with pytest.raises(ModgenError, match="index is empty"):
         build_index(tree)
+
+
+def test_cli_uses_the_checkout_given_by_repo(tmp_path, installed_tree, cache):
+    import json
+
+    from click.testing import CliRunner
+
+    from modgen.cli import main
+
+    (tmp_path / "src").mkdir()
+    small_tree(tmp_path / "src", installed_tree, models=("llama", "mistral", "qwen2"))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'transformers'\n")
+    result = CliRunner().invoke(main, ["closest", "mistral", "--repo", str(tmp_path), "--json", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert [m["model"] for m in json.loads(result.output)] == ["llama", "qwen2"]

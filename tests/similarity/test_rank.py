@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from modgen.cli import main
 from modgen.errors import ModgenError, UsageError
 from modgen.similarity.index import build_index
-from modgen.similarity.prior import descendants, imported_models
-from modgen.similarity.rank import rank
+from modgen.similarity.prior import ancestors, descendants, imported_models
+from modgen.similarity.ranking import rank
 
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -105,3 +105,12 @@ def test_cli_json_and_errors(index, tmp_path):
     (tmp_path / "broken.py").write_text(BROKEN)
     broken = runner.invoke(main, ["closest", str(tmp_path / "broken.py")])
     assert broken.exit_code == 2 and "broken.py:5" in broken.output
+
+
+def test_a_file_of_the_tree_is_never_its_own_match(installed_tree, index):
+    path = installed_tree.models["mixtral"].of_type("modeling")[0]
+    models = [m.model for m in rank(path, installed_tree, top=5, index=index)]
+    assert "mixtral" not in models
+    # Its relatives: the models it was built from, and those built from it since (they are in the index).
+    relatives = ancestors(index.history, "mixtral") | descendants(index.history, {"mixtral"})
+    assert models[0] in relatives
