@@ -120,37 +120,39 @@ def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: 
         produced = {p: t for p, t in outputs.items() if p in outputs_of(path, outputs)}
         cache.set(keys[path], {"outputs": {str(p): text_hash(t) for p, t in produced.items()}})
         for output, text in sorted(produced.items()):
-            current = output.read_text(encoding="utf-8") if output.is_file() else None
-            if current == text:
-                continue
-            results.expected[output] = text
-            diff = "".join(
-                difflib.unified_diff(
-                    (current or "").splitlines(keepends=True),
-                    text.splitlines(keepends=True),
-                    f"{output} (on disk)",
-                    f"{output} (generated from {path.name})",
-                    n=2,
-                )
-            )
-            line = first_difference(current or "", text)
-            message = (
-                f"differs from what {path.name} generates"
-                if current is not None
-                else f"is missing: {path.name} generates it"
-            )
-            results.findings.append(
-                Finding(
-                    "modular",
-                    output,
-                    line,
-                    message,
-                    str(path),
-                    diff=diff,
-                    hint="run `modgen check --fix` (or `modgen flatten`) to regenerate",
-                )
-            )
+            finding = compare_output(output, text, path)
+            if finding is not None:
+                results.expected[output] = text
+                results.findings.append(finding)
     return results
+
+
+def compare_output(output: Path, text: str, modular: Path) -> Finding | None:
+    """A finding when the generated file `output` is not `text`, what `modular` generates."""
+    current = output.read_text(encoding="utf-8") if output.is_file() else None
+    if current == text:
+        return None
+    diff = difflib.unified_diff(
+        (current or "").splitlines(keepends=True),
+        text.splitlines(keepends=True),
+        f"{output} (on disk)",
+        f"{output} (generated from {modular.name})",
+        n=2,
+    )
+    message = (
+        f"differs from what {modular.name} generates"
+        if current is not None
+        else f"is missing: {modular.name} generates it"
+    )
+    return Finding(
+        "modular",
+        output,
+        first_difference(current or "", text),
+        message,
+        str(modular),
+        diff="".join(diff),
+        hint="run `modgen check --fix` (or `modgen flatten`) to regenerate",
+    )
 
 
 def failure_finding(modular: Path, error: str, line: int | None) -> Finding:
@@ -176,12 +178,19 @@ def first_difference(old: str, new: str) -> int:
 def flatten_all(
     paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree
 ) -> tuple[dict[Path, str], dict[Path, Exception]]:
-    """All outputs in one batch; when the batch fails, file by file so that one bad file fails alone."""
-    flatten_files = flattener("flatten_files")
-    try:
-        return dict(flatten_files(paths, markers=markers, jobs=jobs, tree=tree)), {}
-    except Exception:  # a bug or bad input in one file: find which, below
-        pass
+    """All outputs in one batch (parents read from disk), and the modular files that failed, with why."""
+    batch = flattener("flatten_batch", required=False)
+    if batch is not None:  # the batch driver can keep going past a failing file
+        try:
+            run = batch(paths, markers=markers, jobs=jobs, tree=tree, keep_going=True)
+            return dict(run.outputs), {failure.path: failure.error for failure in run.failures}
+        except Exception:  # the batch as a whole failed (formatting...): file by file, below
+            pass
+    else:
+        try:
+            return dict(flattener("flatten_files")(paths, markers=markers, jobs=jobs, tree=tree)), {}
+        except Exception:  # one file failed the batch: find which, below
+            pass
     outputs: dict[Path, str] = {}
     failures: dict[Path, Exception] = {}
     jobs_args = [(str(path), markers, str(tree.package_dir)) for path in paths]
@@ -193,7 +202,7 @@ def flatten_all(
     return outputs, failures
 
 
-def flattener(name: str):
+def flattener(name: str, *, required: bool = True):
     """`modgen.modular.<name>` (the contract), imported only when modular sync runs."""
     import importlib
 
@@ -202,6 +211,8 @@ def flattener(name: str):
             return getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):
             continue
+    if not required:
+        return None
     raise ModgenError(f"the flattener (modgen.modular.{name}) is not available", hint="use --no-modular")
 
 
