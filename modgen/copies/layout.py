@@ -1,8 +1,8 @@
 """Keeping a copy's own blank lines when `--fix` rewrites it.
 
 Blank lines never matter to the check, so a copy may space its code differently from its source. When a
-fix rewrites the copy, lines that did not change keep the blank lines the copy had before them: a fix
-changes what was wrong and nothing else.
+fix rewrites the copy, lines that did not change (or were replaced one for one) keep the blank lines the copy
+had before them: a fix changes what was wrong and nothing else.
 """
 
 from __future__ import annotations
@@ -24,17 +24,16 @@ def gaps(lines: list[str]) -> tuple[list[str], list[list[str]], list[str]]:
 
 
 def keep_blank_layout(old: list[str], new: list[str]) -> list[str]:
-    """`new`, with the blank lines of `old` wherever a line and the one before it are unchanged."""
+    """`new`, with the blank lines `old` had before each line that is kept or replaced one for one."""
     old_code, old_before, _ = gaps(old)
     new_code, new_before, new_trailing = gaps(new)
-    matched: dict[int, int] = {}  # new index -> old index
-    for block in difflib.SequenceMatcher(None, old_code, new_code, autojunk=False).get_matching_blocks():
-        for k in range(block.size):
-            matched[block.b + k] = block.a + k
+    before = list(new_before)
+    matcher = difflib.SequenceMatcher(None, old_code, new_code, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            before[j1:j2] = old_before[i1:i2]
     out = []
-    for j, line in enumerate(new_code):
-        i = matched.get(j)
-        same_neighbour = i is not None and (j == 0 and i == 0 or j > 0 and matched.get(j - 1) == i - 1)
-        out.extend(old_before[i] if same_neighbour else new_before[j])
+    for line, blank in zip(new_code, before, strict=True):
+        out.extend(blank)
         out.append(line)
     return out + new_trailing
