@@ -98,7 +98,8 @@ def load_target(target: Path | str, tree: TransformersTree) -> Target:
     path = Path(target)
     if path.suffix == ".py" or path.exists():
         if not path.is_file():
-            raise ModgenError(f"{path} is not a file", hint="give a .py file or a model name such as 'llama'")
+            problem = "is a folder" if path.is_dir() else "does not exist"
+            raise ModgenError(f"{path} {problem}", hint="give a .py file or a model name such as 'llama'")
         own = _model_of_path(path, tree)
         module_name = tree.module_name(path) if own else ""
         units = file_units(path, module_name=module_name)

@@ -58,6 +58,7 @@ def test_a_renamed_copy_is_explained_whole(installed_tree, index, tmp_path):
     ("fixture", "root", "root_within"),
     [
         ("tiny_llama.py", "llama", 3),
+        ("tiny_bert.py", "bert", 3),
         ("moe_block.py", "mixtral", 3),
         ("tiny_whisper.py", "whisper", 3),
         # timm-style code: its closest are the timm-derived ViTs (mgp_str, vitdet), vit itself further down.
@@ -90,6 +91,8 @@ def test_bad_targets(installed_tree, index, tmp_path):
         rank(FIXTURES / "no_module.py", installed_tree, index=index)
     with pytest.raises(UsageError, match="did you mean"):
         rank("llamma", installed_tree, index=index)
+    with pytest.raises(ModgenError, match="does not exist"):
+        rank(tmp_path / "missing.py", installed_tree, index=index)
 
 
 def test_cli_json_and_errors(index, tmp_path):
