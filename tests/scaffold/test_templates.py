@@ -153,6 +153,32 @@ def test_rendering_fills_in_the_parent(installed_tree):
     assert "def test_generate" not in vit and "GENERATIVE_CLASSES" not in vit
 
 
+def _project(root: Path) -> Repository:
+    package_dir = root / "src" / "standin"
+    (package_dir / "models").mkdir(parents=True)
+    (package_dir / "__init__.py").write_text("")
+    (package_dir / "models" / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text('[project]\nname = "standin"\n\n[tool.modgen]\npackage = "standin"\n')
+    return Repository.discover(root)
+
+
+def test_no_template_fits_writes_nothing_and_says_why(tmp_path, installed_tree):
+    """siglip's text tower pools differently from clip's: no family's builders fit, so no tests (and a note)."""
+    repo = _project(tmp_path)
+    with Transaction(repo.root) as transaction:
+        written = write_tests(
+            transaction,
+            repo,
+            installed_tree.resolve_model("siglip"),
+            parent_model_type="siglip",
+            parent_prefix="Siglip",
+            new_name="bob",
+            new_prefix="Bob",
+        )
+        assert written.files == [] and transaction.changes == []
+    assert written.notes and "tests/models/bob" in written.notes[0] and "siglip" in written.notes[0]
+
+
 def _stand_in_model(package_dir: Path, new_name: str, model_type: str, tree) -> None:
     """`<package>.models.<new_name>`: the parent's classes under the new name, registered with the Auto classes."""
     parent = describe_parent(model_type)
@@ -182,12 +208,8 @@ def test_rendered_templates_pass_for_every_family(tmp_path, installed_tree):
     """One project with a new model made like each parent; every rendered test module passes (one pytest run, so
     torch and transformers are imported once)."""
     root = tmp_path / "project"
+    repo = _project(root)
     package_dir = root / "src" / "standin"
-    (package_dir / "models").mkdir(parents=True)
-    (package_dir / "__init__.py").write_text("")
-    (package_dir / "models" / "__init__.py").write_text("")
-    (root / "pyproject.toml").write_text('[project]\nname = "standin"\n\n[tool.modgen]\npackage = "standin"\n')
-    repo = Repository.discover(root)
     written = {}
     with Transaction(repo.root) as transaction:
         for model_type in PARENTS:
