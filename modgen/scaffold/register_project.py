@@ -93,15 +93,20 @@ def project_init(
                     break
                 imports.append(f"from {module} import {name}")
         else:
-            guard = tuple(
-                sorted(
-                    {g for n in names if n in own for g in GUARDS.get(own[n].file_type, ())}
-                    | set(AUTO_GUARDS.get(auto, ()))
-                )
-            )
+            guard = {g for n in names if n in own for g in GUARDS.get(own[n].file_type, ())}
+            guard |= {*AUTO_GUARDS.get(auto, ()), *_availability_checks(entry.value)}
             init.add(guard, imports=imports, calls=[_register_call(auto, config, entry, names)])
             init.autos.add(auto)
     return _render(init, header), init.skipped
+
+
+def _availability_checks(value: cst.BaseExpression) -> set[str]:
+    """`is_sentencepiece_available` for a mapping value `"X" if is_sentencepiece_available() else None`."""
+    if isinstance(value, cst.IfExp) and isinstance(value.test, cst.Call) and isinstance(value.test.func, cst.Name):
+        name = value.test.func.value
+        if name.startswith("is_") and name.endswith("_available"):
+            return {name}
+    return set()
 
 
 def _strings(entry: NewEntry) -> list[str]:

@@ -247,3 +247,29 @@ def test_parent_found_from_a_modeling_file(tmp_path: Path, installed_tree):
     assert plan["parent"]["folder"] == "mistral"
     assert plan["new"]["name"] == "alice"
     assert not (root / "src" / "mylib" / "models" / "alice").exists()
+
+
+def test_registrations_needing_optional_backends_are_guarded(tmp_path: Path):
+    """A reused tokenizer that needs sentencepiece (not installed here) must not break `import mylib.models.x`."""
+    import ast
+
+    from modgen.repo import Repository
+    from modgen.scaffold.mappings import auto_classes
+    from modgen.scaffold.plan import make_plan
+    from modgen.scaffold.register_project import project_init
+
+    root = tmp_path / "project"
+    assert modgen("init", root, "--package", "mylib").returncode == 0
+    plan = make_plan(Repository.discover(root), "speech_to_text", "s2t_bob")
+    text, skipped = project_init(plan.context, plan.classes, plan.entries, auto_classes(plan.context.tree), "")
+    assert skipped == []
+    module = ast.parse(text)
+    guarded = {
+        node.test.func.id: ast.unparse(node)
+        for node in module.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Call)
+    }
+    assert "Speech2TextTokenizer" in guarded["is_sentencepiece_available"]
+    unguarded = "\n".join(ast.unparse(node) for node in module.body if not isinstance(node, ast.If))
+    assert "Speech2TextTokenizer" not in unguarded
+    assert "AutoModelForSpeechSeq2Seq.register(S2tBobConfig, S2tBobForConditionalGeneration" in unguarded
