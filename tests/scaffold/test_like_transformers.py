@@ -305,3 +305,43 @@ def test_banner_names_the_final_modular_file():
     assert name_source(text, Path("src/a/modular_bob.py")) == (
         "#   \U0001f6a8\n#           This file was automatically generated from src/a/modular_bob.py.\n#  rest\n"
     )
+
+
+CLIP_CHECK = """
+import torch
+from transformers import AutoConfig, AutoModel, BobConfig, BobModel, BobTextConfig, BobVisionConfig, CLIPConfig, CLIPModel
+
+# Sub-configs resolve through their own model types (SPECIAL_MODEL_TYPE_TO_MODULE_NAME).
+assert type(AutoConfig.for_model("bob_text_model")) is BobTextConfig
+assert type(AutoConfig.for_model("bob_vision_model")) is BobVisionConfig
+tiny = dict(
+    text_config=dict(vocab_size=99, hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
+                     max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2),
+    vision_config=dict(image_size=32, patch_size=8, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+                       num_attention_heads=4),
+    projection_dim=16,
+)
+config = BobConfig(**tiny)
+assert type(config.text_config) is BobTextConfig and config.text_config.model_type == "bob_text_model"
+torch.manual_seed(0)
+bob = AutoModel.from_config(config).eval()
+assert type(bob) is BobModel
+clip = CLIPModel(CLIPConfig(**tiny)).eval()
+clip.load_state_dict(bob.state_dict(), strict=True)
+inputs = dict(input_ids=torch.randint(3, 99, (2, 7)), pixel_values=torch.randn(2, 3, 32, 32))
+with torch.no_grad():
+    torch.testing.assert_close(bob(**inputs).logits_per_image, clip(**inputs).logits_per_image, atol=1e-5, rtol=0)
+print("OK")
+"""
+
+
+@pytest.mark.slow
+def test_like_clip_registers_sub_configs(sdist_repo: Path):
+    result = modgen("like", "clip", "--name", "bob", cwd=sdist_repo)
+    assert result.returncode == 0, result.stderr
+    folder = sdist_repo / "src" / "transformers" / "models" / "bob"
+    for name in ("processing_bob.py", "image_processing_bob.py", "image_processing_pil_bob.py"):
+        assert (folder / name).is_file(), name
+    check = python_in(sdist_repo, CLIP_CHECK)
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert check.stdout.splitlines()[-1] == "OK"
