@@ -191,21 +191,10 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
     folder = cache_dir()
     compiled_path, units_path = folder / f"{key}.index.pkl", folder / f"{key}.units.pkl"
     stamps = _sources(tree)
-    if use_cache and compiled_path.is_file():
-        try:
-            with compiled_path.open("rb") as file:
-                cached_stamps, index = pickle.load(file)
-            if cached_stamps == stamps:
-                return index
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            pass  # a cache from another version, or a partial write: rebuild
-    old: dict = {}
-    if use_cache and units_path.is_file():
-        try:
-            with units_path.open("rb") as file:
-                old = pickle.load(file)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            old = {}
+    cached = _read(compiled_path) if use_cache else None
+    if isinstance(cached, tuple) and cached[0] == stamps:
+        return cached[1]
+    old = (_read(units_path) if use_cache else None) or {}
     per_file: dict[str, tuple[list[Unit], frozenset[str]]] = {}
     graph_parts: dict[str, frozenset[str]] = {}
     todo = []
@@ -243,6 +232,15 @@ def _by_model(per_file: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
             model = Path(relative).parent.name
             graph[model] = graph.get(model, frozenset()) | parents
     return graph
+
+
+def _read(path: Path):
+    """A cache file's content; None when it is missing or unreadable (another version, a partial write)."""
+    try:
+        with path.open("rb") as file:
+            return pickle.load(file)
+    except Exception:  # unpickling can raise nearly anything; the cache is only ever a shortcut
+        return None
 
 
 def _write(path: Path, value) -> None:

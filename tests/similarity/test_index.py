@@ -51,6 +51,14 @@ def test_index_is_cached_and_rebuilt_when_a_file_changes(tmp_path, installed_tre
     assert "MistralExtra" not in [r.name for r in again.refs]
 
 
+def test_a_corrupt_cache_is_rebuilt(tmp_path, installed_tree, cache):
+    tree = small_tree(tmp_path, installed_tree)
+    expected = [r.name for r in build_index(tree).refs]
+    for path in cache.rglob("*.pkl"):
+        path.write_bytes(b"not a pickle")
+    assert [r.name for r in build_index(tree).refs] == expected
+
+
 def test_a_file_that_does_not_parse_is_left_out_of_the_index(tmp_path, installed_tree, cache):
     tree = small_tree(tmp_path, installed_tree)
     (tree.models_dir / "llama" / "modeling_llama.py").write_text("class Broken(:\n")
