@@ -7,9 +7,10 @@ import libcst as cst
 from modgen.modular.absolute import make_absolute
 from modgen.modular.guards import guard_soft_imports
 from modgen.modular.imports import needed_imports
+from modgen.modular.mapper import EMPTY_MODULE, parse_units
 from modgen.modular.modular_mapper import ModularMapper
 from modgen.modular.output import GeneratedFiles, fill_files
-from modgen.modular.pil import copy_into_pil
+from modgen.modular.pil import copy_into_pil, names_to_copy
 
 
 # Files where torch and torchvision are soft dependencies: their imports get `is_*_available()` guards.
@@ -24,30 +25,37 @@ def import_candidates(modular: ModularMapper, files: GeneratedFiles, absolute: b
     """
     candidates = []
     seen = set()
-    sources = [(modular.module, modular.imports), (cst.Module([]), files.cross_imports)]
+    sources = [[(unit.source, unit.node) for unit in modular.imports]]
+    sources.append([(EMPTY_MODULE.code_for_node(node), node) for node in files.cross_imports])
+    parse_units(modular.imports)
     for key, mapper in modular.parent_mappers.items():
-        imports = [make_absolute(node, key) for node in mapper.imports] if absolute else mapper.imports
-        sources.append((mapper.module, imports))
-    for module, nodes in sources:
-        for node in nodes:
-            code = module.code_for_node(node).strip()
+        units = [(unit.source, unit) for unit in mapper.imports if unit.source.strip() not in seen]
+        parse_units([unit for _, unit in units])
+        sources.append([(code, make_absolute(unit.node, key) if absolute else unit.node) for code, unit in units])
+    for nodes in sources:
+        for code, node in nodes:
+            code = code.strip()
             if code not in seen:
                 seen.add(code)
                 candidates.append(node)
     return candidates
 
 
-def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str, cst.Module]:
+def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str, str]:
+    """The text of each generated file (without banner), by file type."""
     files = fill_files(modular)
-    copy_into_pil(files, modular)
     candidates = import_candidates(modular, files, absolute)
     modules = {}
     for file_type, placed in files.files.items():
         if not placed:
             continue
-        body = [p.node for p in sorted(placed.values(), key=lambda p: p.position)]
-        imports = needed_imports(candidates, body, set(placed))
+        body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
+        imports = needed_imports(candidates, body_code, set(placed))
+        pil_with_torchvision = file_type == "image_processing_pil" and "image_processing" in files.files
+        if pil_with_torchvision and copy_into_pil(files, names_to_copy(imports, modular.model_name)):
+            body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
+            imports = needed_imports(candidates, body_code, set(placed))
         if file_type in GUARDED_FILE_TYPES:
             imports = guard_soft_imports(imports)
-        modules[file_type] = cst.Module(body=[*imports, *body], header=modular.module.header)
+        modules[file_type] = cst.Module(body=imports, header=modular.header).code + body_code
     return modules

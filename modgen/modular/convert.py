@@ -9,7 +9,6 @@ from modgen.errors import ModgenError
 from modgen.modular.assemble import build_modules
 from modgen.modular.casing import Casing
 from modgen.modular.modular_mapper import ModularMapper
-from modgen.modular.sources import parse_source
 from modgen.repo import TransformersTree
 
 
@@ -64,14 +63,14 @@ def convert_with_parents(
         raise ModgenError("no such modular file", path=path)
     model_name = model_name_of(path)
     tree = tree or TransformersTree.for_file(path)
-    module = parse_source(path.read_text(encoding="utf-8"), path)
+    source = path.read_text(encoding="utf-8")
     # Outside a transformers tree (a project of one's own), parents' imports of transformers become absolute.
     absolute = TransformersTree.containing(path) is None
-    modular = ModularMapper(module, model_name, path, tree, casing_for(tree))
+    modular = ModularMapper(source, model_name, path, tree, casing_for(tree))
     relative = banner_path(path)
     banner = BANNER.format(relative_path=relative, short_name=Path(relative).name)
     outputs = {}
     for file_type, generated in build_modules(modular, absolute=absolute).items():
         name = path.name.replace("modular_", f"{file_type}_", 1)
-        outputs[name] = banner + generated.code
+        outputs[name] = banner + generated
     return outputs, list(modular.parents)

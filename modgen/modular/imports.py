@@ -1,46 +1,65 @@
 """The imports of one generated file: the candidates of the modular file and its parents, pruned to what the
-file's body uses (libcst scope analysis, as upstream), plain imports first and `if`-protected blocks after.
+file's body uses, plain imports first and `if`-protected blocks after.
+
+Upstream decides "used" with libcst's scope analysis; reading the body with `ast` gives the same answer for the
+names imports bind (loaded names, string annotations included) at a fraction of the cost.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import ast
+import contextlib
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ScopeProvider
 
 
-def unused_import_names(imports: list[cst.CSTNode], body: list[cst.CSTNode], defined: set[str]) -> set[str]:
-    """Names bound by an import that nothing references (or that the body defines itself)."""
-    wrapper = MetadataWrapper(cst.Module(body=[*imports, *body]), unsafe_skip_copy=True)
-    references: dict[str, int] = defaultdict(int)
-    for scope in set(wrapper.resolve(ScopeProvider).values()):
-        if scope is None:
-            continue
-        for assignment in scope.assignments:
-            if isinstance(assignment, cst.metadata.Assignment) and isinstance(
-                assignment.node, (cst.Import, cst.ImportFrom)
-            ):
-                references[assignment.name] = max(len(assignment.references), references[assignment.name])
-    return {name for name, count in references.items() if count <= 0 or name in defined}
+def loaded_names(code: str) -> set[str]:
+    """Names the code reads (`torch` in `torch.nn`), including inside string annotations."""
+    names: set[str] = set()
+    pending = [ast.parse(code)]
+    while pending:
+        tree = pending.pop()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
+            if annotation is not None:
+                for inner in ast.walk(annotation):
+                    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                        with contextlib.suppress(SyntaxError):
+                            pending.append(ast.parse(inner.value, mode="eval"))
+    return names
 
 
-def _kept_aliases(line: cst.SimpleStatementLine, unused: set[str], added: set[str]) -> cst.SimpleStatementLine | None:
+def _bound_name(alias: cst.ImportAlias) -> str:
+    return alias.evaluated_alias or alias.evaluated_name
+
+
+def _kept_aliases(line: cst.SimpleStatementLine, used, added: set[str]) -> cst.SimpleStatementLine | None:
     statement = line.body[0]
     if isinstance(statement, cst.ImportFrom) and isinstance(statement.names, cst.ImportStar):
         return line
     kept = []
     for alias in statement.names:
-        name = alias.evaluated_alias or alias.evaluated_name
-        if name not in unused and name not in added:
+        name = _bound_name(alias)
+        if used(name) and name not in added:
             kept.append(alias.with_changes(comma=cst.MaybeSentinel.DEFAULT))
             added.add(name)
     return line.with_changes(body=[statement.with_changes(names=kept)]) if kept else None
 
 
-def needed_imports(candidates: list[cst.CSTNode], body: list[cst.CSTNode], defined: set[str]) -> list[cst.CSTNode]:
-    """The candidate imports `body` needs, each name imported once (first candidate wins)."""
-    unused = unused_import_names(candidates, body, defined)
+def needed_imports(candidates: list[cst.CSTNode], body_code: str, defined: set[str]) -> list[cst.CSTNode]:
+    """The candidate imports the body needs, each name imported once (first candidate wins)."""
+    loaded = loaded_names(body_code)
+    # Upstream analyses the candidates together with the body: the tests of `if` blocks use names too.
+    for node in candidates:
+        if isinstance(node, cst.If):
+            loaded |= loaded_names(cst.Module([]).code_for_node(node.test))
+
+    def used(name: str) -> bool:
+        # `import torch.nn` binds `torch.nn`, used through `torch`.
+        return name not in defined and name.split(".")[0] in loaded
+
     plain, protected = [], []
     added: set[str] = set()
     emitted_protected: set[str] = set()
@@ -51,12 +70,12 @@ def needed_imports(candidates: list[cst.CSTNode], body: list[cst.CSTNode], defin
                 is_import = isinstance(statement, cst.SimpleStatementLine) and isinstance(
                     statement.body[0], (cst.Import, cst.ImportFrom)
                 )
-                if is_import and (kept := _kept_aliases(statement, unused, added)) is not None:
+                if is_import and (kept := _kept_aliases(statement, used, added)) is not None:
                     statements.append(kept)
             statements = [s for s in statements if str(s) not in emitted_protected]
             if statements:
                 protected.append(node.with_changes(body=node.body.with_changes(body=statements)))
                 emitted_protected.update(str(s) for s in statements)
-        elif (kept := _kept_aliases(node, unused, added)) is not None:
+        elif (kept := _kept_aliases(node, used, added)) is not None:
             plain.append(kept)
     return plain + protected

@@ -2,146 +2,302 @@
 
 A `ModuleMapper` records, for one module (the modular file, or a renamed parent module): its imports (plain, and
 `if`-protected blocks), its top-level functions, assignments (`NAME = ...`, and `GLOBAL[...] = ...` statements that
-follow their variable) and classes (nested ones too, as upstream), their source order, and for every function
-and assignment the set of `Name` tokens inside it. Dependencies are token-level on purpose: upstream's converter
-pulls in any top-level object whose name appears as a token, attribute names included, and the output must match.
+follow their variable) and classes (nested ones too, as upstream), their source order, and for every function and
+assignment the set of `Name` tokens inside it. Dependencies are token-level on purpose: upstream's converter pulls
+in any top-level object whose name appears as a token, attribute names included, and the output must match.
+
+Reading uses the standard `ast` module (fast); the libcst node of a statement, which keeps comments and layout
+for the output, is parsed from its slice of the source only when the statement is actually emitted.
 """
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
 
-class NameCollector(cst.CSTVisitor):
-    """Every `Name` value inside a node, and per nested class the names inside that class."""
-
-    def __init__(self):
-        self.names: set[str] = set()
-        self.class_stack: list[set[str]] = []
-        self.classes: list[tuple[cst.ClassDef, set[str]]] = []
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-        for names in self.class_stack:
-            names.add(node.value)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        names: set[str] = set()
-        self.class_stack.append(names)
-        self.classes.append((node, names))
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.class_stack.pop()
+EMPTY_MODULE = cst.Module(body=[])
 
 
-def names_in(node: cst.CSTNode) -> set[str]:
-    collector = NameCollector()
-    node.visit(collector)
-    return collector.names
+def ast_names(node: ast.AST) -> set[str]:
+    """The values libcst's `Name` nodes would have inside `node`: identifiers, attribute, parameter, keyword,
+    function, class and imported names."""
+    names: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            names.add(child.id)
+        elif isinstance(child, ast.Attribute):
+            names.add(child.attr)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        elif isinstance(child, ast.keyword):
+            if child.arg is not None:
+                names.add(child.arg)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+        elif isinstance(child, ast.alias):
+            names.update(child.name.split("."))
+            if child.asname:
+                names.add(child.asname)
+        elif isinstance(child, ast.ImportFrom):
+            if child.module:
+                names.update(child.module.split("."))
+        elif isinstance(child, ast.ExceptHandler):
+            if child.name:
+                names.add(child.name)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            names.update(child.names)
+        elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
+            names.add(child.name)
+    return names
 
 
-def is_import_line(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.SimpleStatementLine) and isinstance(node.body[0], (cst.Import, cst.ImportFrom))
+_NAMES_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
 
 
-def is_protected_import(node: cst.CSTNode) -> bool:
-    """A top-level `if` guarding at least one import (`if is_torch_available(): import torch`)."""
-    return isinstance(node, cst.If) and any(
-        isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and is_import_line(stmt)
-        for stmt in node.body.body
-    )
+def cached_ast_names(node: ast.AST) -> frozenset[str]:
+    """`ast_names`, once per node object (parents' trees are kept per process, so their names are read once)."""
+    cached = _NAMES_CACHE.get(id(node))
+    if cached is None or cached[0] is not node:
+        cached = (node, frozenset(ast_names(node)))
+        _NAMES_CACHE[id(node)] = cached
+    return cached[1]
 
 
-def simple_assigned_name(node: cst.CSTNode) -> str | None:
-    """`NAME` for a top-level `NAME = value` (one target, a plain name)."""
-    if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 and isinstance(node.body[0], cst.Assign):
-        targets = node.body[0].targets
-        if len(targets) == 1 and isinstance(targets[0].target, cst.Name):
-            return targets[0].target.value
-    return None
+def nested_classes(node: ast.AST) -> Iterator[ast.ClassDef]:
+    """Every class inside statement `node` (itself included), in source order; function bodies are not searched."""
+    if isinstance(node, ast.ClassDef):
+        yield node
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(node, field, ()):
+            yield from nested_classes(child)
 
 
-def indexed_global(node: cst.CSTNode) -> str | None:
-    """`GLOBAL` for `GLOBAL[key] = value` or `GLOBAL.attr = value`: a statement that follows its variable."""
-    if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 and isinstance(node.body[0], cst.Assign):
-        targets = node.body[0].targets
-        if len(targets) == 1 and isinstance(targets[0].target, (cst.Subscript, cst.Attribute)):
-            value = targets[0].target.value
-            if isinstance(value, cst.Name):
-                return value.value
-    return None
+def unit_first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None) or []
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+class Unit:
+    """One top-level statement line or compound statement: its ast statements and its libcst node."""
+
+    __slots__ = ("stmts", "text", "_node")
+
+    def __init__(self, stmts: list[ast.stmt], text: str | None = None, node: cst.CSTNode | None = None):
+        self.stmts = stmts
+        self.text = text
+        self._node = node
+
+    def renamed(self, rename_text) -> Unit:
+        """This statement seen through a rename of its text (done on first use of the text)."""
+        return RenamedUnit(self, rename_text) if rename_text is not None else self
+
+    @property
+    def node(self) -> cst.CSTNode:
+        if self._node is None:
+            module = cst.parse_module(self.text)
+            statement = module.body[0]
+            # Comments and blank lines above the statement are the slice's header: they belong to the statement.
+            self._node = statement.with_changes(leading_lines=[*module.header, *statement.leading_lines])
+        return self._node
+
+    @property
+    def source(self) -> str:
+        return self.text if self.text is not None else EMPTY_MODULE.code_for_node(self._node)
+
+
+class RenamedUnit(Unit):
+    """A parent's statement renamed to the new model: the text is renamed only when it is emitted."""
+
+    __slots__ = ("original", "rename_text")
+
+    def __init__(self, original: Unit, rename_text):
+        self.original = original
+        self.rename_text = rename_text
+        self.stmts = original.stmts
+        self._node = None
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self.rename_text(self.original.text)
+
+
+class Entry:
+    """A top-level object (class, function, assignment): its libcst node, parsed on first use."""
+
+    __slots__ = ("kind", "name", "unit", "_node", "original_name")
+
+    def __init__(self, kind: str, name: str, unit: Unit | None, original_name: str | None = None):
+        self.kind = kind
+        self.name = name
+        self.unit = unit
+        self._node = None
+        self.original_name = original_name or name
+
+    @property
+    def node(self) -> cst.CSTNode:
+        if self._node is None:
+            node = self.unit.node
+            if self.kind == "class" and not (isinstance(node, cst.ClassDef) and node.name.value == self.name):
+                node = _find_class(node, self.name)
+            self._node = node
+        return self._node
+
+    @property
+    def is_class(self) -> bool:
+        return self.kind == "class"
+
+    @property
+    def code(self) -> str:
+        """The source of the object: its own slice when it is a whole top-level statement (no parsing needed)."""
+        if self._node is None and self._is_whole_unit() and (text := self.unit.text) is not None:
+            return text
+        return EMPTY_MODULE.code_for_node(self.node)
+
+    def _is_whole_unit(self) -> bool:
+        stmt = self.unit.stmts[0]
+        return self.kind != "class" or (isinstance(stmt, ast.ClassDef) and stmt.name == self.original_name)
+
+
+def _find_class(node: cst.CSTNode, name: str) -> cst.ClassDef:
+    for child in node.children:
+        if isinstance(child, cst.ClassDef) and child.name.value == name:
+            return child
+        try:
+            return _find_class(child, name)
+        except LookupError:
+            continue
+    raise LookupError(name)
+
+
+_PARSED: dict[tuple[str, int], list[Unit]] = {}
+
+
+def parent_units(path_key: str, source: str) -> list[Unit]:
+    """The units of a parent file, parsed once per process (parents are shared by many modular files)."""
+    key = (path_key, hash(source))
+    if key not in _PARSED:
+        _PARSED[key] = split_units(source, ast.parse(source), None)
+    return _PARSED[key]
+
+
+def split_units(source: str, tree: ast.Module, module: cst.Module | None) -> list[Unit]:
+    """Top-level statements grouped as libcst groups them (`a = 1; b = 2` is one line), with their libcst nodes
+    (from `module` when given, else parsed lazily from their source slices)."""
+    groups: list[list[ast.stmt]] = []
+    for stmt in tree.body:
+        if groups and unit_first_line(stmt) == groups[-1][-1].end_lineno and not isinstance(stmt, ast.ClassDef):
+            groups[-1].append(stmt)
+        else:
+            groups.append([stmt])
+    if module is not None:
+        return [Unit(stmts, node=node) for stmts, node in zip(groups, module.body, strict=True)]
+    lines = source.splitlines(keepends=True)
+    units = []
+    previous_end = 0
+    for index, stmts in enumerate(groups):
+        start = previous_end + 1 if index else unit_first_line(stmts[0])
+        end = stmts[-1].end_lineno
+        if not isinstance(stmts[0], (ast.Assign, ast.AnnAssign, ast.Expr, ast.Import, ast.ImportFrom)):
+            # An indented comment after a block belongs to the block (libcst's block footer).
+            next_start = unit_first_line(groups[index + 1][0]) if index + 1 < len(groups) else len(lines) + 1
+            for line_number in range(end + 1, next_start):
+                line = lines[line_number - 1]
+                if line[:1] in (" ", "\t") and line.strip().startswith("#"):
+                    end = line_number
+                elif line.strip():
+                    break
+        units.append(Unit(stmts, text="".join(lines[start - 1 : end])))
+        previous_end = end
+    return units
 
 
 class ModuleMapper:
-    """The top-level objects of one module, their source order and their token-level dependencies."""
+    """The top-level objects of one module, their source order and their token-level dependencies.
 
-    def __init__(self, module: cst.Module):
-        self.module = module
-        self.imports: list[cst.CSTNode] = []
-        self.classes: dict[str, cst.ClassDef] = {}
+    `rename` (a parent's `NamePatterns.replace`) renames every name read; `rename_text` renames a statement's
+    source when it is emitted.
+    """
+
+    def __init__(self, units: list[Unit], module: cst.Module | None = None, rename=None, rename_text=None):
+        self.module = module or EMPTY_MODULE
+        self.rename = rename or (lambda name: name)
+        self.rename_text = rename_text
+        self.imports: list[Unit] = []
+        self.classes: dict[str, Entry] = {}
         self.class_names: dict[str, set[str]] = {}  # names used anywhere inside each class
-        self.functions: dict[str, cst.CSTNode] = {}
-        self.assignments: dict[str, cst.CSTNode] = {}
+        self.class_asts: dict[str, ast.ClassDef] = {}
+        self.functions: dict[str, Entry] = {}
+        self.assignments: dict[str, Entry] = {}
         self.dependencies: dict[str, set[str]] = defaultdict(set)
         self.positions: dict[str, int] = {}
-        self.all_node: cst.SimpleStatementLine | None = None
-        self.getattr_node: cst.SimpleStatementLine | None = None
-        self._read(module.body)
-        self.global_nodes: dict[str, cst.CSTNode] = {**self.assignments, **self.classes, **self.functions}
+        self.all_unit: Unit | None = None
+        self.getattr_unit: Unit | None = None
+        for unit in units:
+            self._read(unit.renamed(rename_text))
+        self.global_nodes: dict[str, Entry] = {**self.assignments, **self.classes, **self.functions}
+
+    def names(self, node: ast.AST) -> set[str]:
+        return {self.rename(name) for name in cached_ast_names(node)}
 
     # -- reading ------------------------------------------------------------------------------------------------
-    def _read(self, body: Iterable[cst.CSTNode]) -> None:
-        for node in body:
-            if isinstance(node, cst.SimpleStatementLine):
-                self._read_statement(node)
-            elif isinstance(node, cst.FunctionDef):
-                collector = self._collect(node)
-                self._record(self.functions, node.name.value, node)
-                self.dependencies[node.name.value] |= collector.names
-            elif isinstance(node, cst.ClassDef):
-                self._collect(node)
-            elif is_protected_import(node):
-                self.imports.append(node)
-            else:
-                self._collect(node)  # classes nested in other statements are recorded too, as upstream
+    def _read(self, unit: Unit) -> None:
+        stmt = unit.stmts[0]
+        single = len(unit.stmts) == 1
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            name = self.rename(stmt.name)
+            self._record(self.functions, Entry("function", name, unit, stmt.name))
+            self.dependencies[name] |= self.names(stmt)
+            self._record_classes(unit, stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            self._record_classes(unit, stmt)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if single:
+                self.read_import(unit)
+        elif isinstance(stmt, ast.If) and any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmt.body):
+            self.imports.append(unit)
+        elif isinstance(stmt, ast.Assign) and single and len(stmt.targets) == 1:
+            self._read_assignment(unit, stmt)
+        else:
+            for other in unit.stmts:
+                self._record_classes(unit, other)
 
-    def _read_statement(self, node: cst.SimpleStatementLine) -> None:
-        first = node.body[0]
-        if isinstance(first, (cst.Import, cst.ImportFrom)):
-            self.read_import(node)
-            return
-        if (name := simple_assigned_name(node)) is not None:
+    def _read_assignment(self, unit: Unit, stmt: ast.Assign) -> None:
+        target = stmt.targets[0]
+        if isinstance(target, ast.Name):
+            name = self.rename(target.id)
             if name == "__all__":
-                self.all_node = node
+                self.all_unit = unit
             elif name == "__getattr__":
-                self.getattr_node = node
-                self.dependencies[name] |= names_in(node)
+                self.getattr_unit = unit
+                self.dependencies[name] |= self.names(stmt)
             else:
-                self._record(self.assignments, name, node)
-                self.dependencies[name] |= names_in(node)
-        elif (variable := indexed_global(node)) is not None:
-            # Recorded under its own source text, as a dependency of the variable it indexes.
-            key = self.module.code_for_node(node)
-            self._record(self.assignments, key, node)
-            self.dependencies[variable] |= names_in(node) | {key}
+                self._record(self.assignments, Entry("assignment", name, unit))
+                self.dependencies[name] |= self.names(stmt)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)) and isinstance(target.value, ast.Name):
+            # `GLOBAL[key] = value`: recorded under its own source text, as a dependency of the variable.
+            key = unit.source.strip()
+            self._record(self.assignments, Entry("assignment", key, unit))
+            self.dependencies[self.rename(target.value.id)] |= self.names(stmt) | {key}
 
-    def read_import(self, node: cst.SimpleStatementLine) -> None:
-        self.imports.append(node)
+    def read_import(self, unit: Unit) -> None:
+        self.imports.append(unit)
 
-    def _record(self, table: dict, name: str, node: cst.CSTNode) -> None:
-        table[name] = node
-        self.positions[name] = len(self.positions)
+    def _record(self, table: dict, entry: Entry) -> None:
+        table[entry.name] = entry
+        self.positions[entry.name] = len(self.positions)
 
-    def _collect(self, node: cst.CSTNode) -> NameCollector:
-        collector = NameCollector()
-        node.visit(collector)
-        for class_node, names in collector.classes:
-            self._record(self.classes, class_node.name.value, class_node)
-            self.class_names[class_node.name.value] = names
-        return collector
+    def _record_classes(self, unit: Unit, stmt: ast.stmt) -> None:
+        for class_node in nested_classes(stmt):
+            name = self.rename(class_node.name)
+            self._record(self.classes, Entry("class", name, unit, class_node.name))
+            self.class_names[name] = self.names(class_node)
+            self.class_asts[name] = class_node
 
     # -- dependencies -------------------------------------------------------------------------------------------
     def restrict_dependencies(self) -> None:
@@ -184,3 +340,18 @@ def find_all_dependencies(
         checked.add(current)
         queue.extend(mapping.get(current, ()))
     return found
+
+
+def parse_units(units: list[Unit]) -> None:
+    """Parse many statements' nodes with one libcst call (one parse per statement costs far more)."""
+    pending = [unit for unit in units if unit._node is None]
+    if len(pending) < 2:
+        return
+    texts = [unit.text if unit.text.endswith("\n") else unit.text + "\n" for unit in pending]
+    module = cst.parse_module("".join(texts))
+    if len(module.body) != len(pending):  # a statement that does not stand alone: parse one by one
+        return
+    for index, (unit, statement) in enumerate(zip(pending, module.body, strict=True)):
+        if index == 0:
+            statement = statement.with_changes(leading_lines=[*module.header, *statement.leading_lines])
+        unit._node = statement

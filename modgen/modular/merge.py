@@ -14,6 +14,7 @@ import libcst.matchers as m
 
 from modgen.errors import ModgenError
 from modgen.modular.casing import Casing, common_partial_suffix
+from modgen.modular.mapper import EMPTY_MODULE
 from modgen.modular.rename import NamePatterns, rename_docs
 from modgen.modular.super_calls import SuperCallUnroller, full_attribute_name, is_docstring
 
@@ -32,7 +33,7 @@ def method_key(node: cst.CSTNode, module: cst.Module) -> str:
         return node.name.value + ("_setter" if setter else "")
     if isinstance(node, cst.ClassDef):
         return node.name.value
-    return module.code_for_node(node)
+    return f"<statement {id(node)}>"  # other statements only need a key that no method name can take
 
 
 def attribute_key(node: cst.CSTNode, module: cst.Module) -> str | None:
@@ -133,7 +134,7 @@ def merge_class(
                 continue  # 5.23: a modular attribute shadows the parent method of that name
             replacement = modular_methods.get(key)
             if isinstance(replacement, cst.FunctionDef):
-                if _DELETED_METHOD.match(parent_module.code_for_node(replacement)):
+                if _raises_first(replacement) and _DELETED_METHOD.match(parent_module.code_for_node(replacement)):
                     continue
                 statement = _merge_method(statement, replacement, error)
             methods.append(statement)
@@ -155,11 +156,10 @@ def merge_class(
             else:
                 attributes[target] = statement
 
-    merged = parent_node.with_changes(body=cst.IndentedBlock(body=docstring + list(attributes.values()) + methods))
+    body = docstring + list(attributes.values()) + methods
     bases_names = [full_attribute_name(base.value) for base in bases]
-    module = cst.Module(body=[merged])
     unroller = SuperCallUnroller(
-        module,
+        EMPTY_MODULE,
         parent_methods,
         modular_methods,
         bases_names,
@@ -168,9 +168,15 @@ def merge_class(
             hint=f"call the grandparent explicitly (`Base.{method}(self, ...)`), or write the method in full",
         ),
     )
-    body = module.visit(unroller).body[0].body
+    # Only the class's own methods are unrolled (upstream also visits nested functions, which never matters).
+    body = [unroller.unroll(statement) if isinstance(statement, cst.FunctionDef) else statement for statement in body]
     decorators = merged_decorators(node, parent_node, error)
-    return parent_node.with_changes(body=body, decorators=decorators, bases=bases, name=name)
+    return parent_node.with_changes(body=cst.IndentedBlock(body=body), decorators=decorators, bases=bases, name=name)
+
+
+def _raises_first(method: cst.FunctionDef) -> bool:
+    body = method.body.body
+    return bool(body) and m.matches(body[0], m.SimpleStatementLine(body=[m.Raise()]))
 
 
 def _merge_method(parent: cst.FunctionDef, modular: cst.FunctionDef, error) -> cst.FunctionDef:

@@ -8,6 +8,7 @@ own and replace their namesakes in every other parent.
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,42 +16,48 @@ import libcst as cst
 
 from modgen.errors import ModgenError
 from modgen.modular.casing import Casing
-from modgen.modular.mapper import ModuleMapper
+from modgen.modular.mapper import ModuleMapper, Unit, parent_units, split_units, unit_first_line
 from modgen.modular.parent_mapper import ParentMapper
 from modgen.modular.prefixes import infer_prefixes
-from modgen.modular.rename import NamePatterns, rename_module
-from modgen.modular.sources import (
-    ParentModule,
-    import_module_text,
-    is_model_specific,
-    parse_file,
-    resolve_parent,
-)
+from modgen.modular.rename import NamePatterns, rename_source
+from modgen.modular.sources import ParentModule, is_model_specific, read_file, resolve_parent
 from modgen.repo import TransformersTree
 
 
 class ModularMapper(ModuleMapper):
-    def __init__(self, module: cst.Module, model_name: str, path: Path, tree: TransformersTree, casing: Casing):
+    def __init__(self, source: str, model_name: str, path: Path, tree: TransformersTree, casing: Casing):
         self.model_name = model_name
         self.path = path
         self.tree = tree
         self.casing = casing
         self.parents: dict[str, ParentModule] = {}  # key -> parent module, in first-import order
         self.imported_from: dict[str, str] = {}  # imported name -> parent key
-        super().__init__(module)
+        try:
+            syntax = ast.parse(source)
+        except SyntaxError as error:
+            raise ModgenError(
+                f"syntax error: {error.msg}",
+                path=path,
+                line=error.lineno,
+                hint="fix the syntax (python -m py_compile FILE shows it too)",
+            ) from None
+        # Statements are parsed with libcst only when they are merged; verbatim ones are copied as text.
+        super().__init__(split_units(source, syntax, None))
+        first = min((unit_first_line(stmt) for stmt in syntax.body), default=len(source.splitlines()) + 1)
+        self.header = cst.parse_module("".join(source.splitlines(keepends=True)[: first - 1])).header
         self._check_bases()
         self._map_parents()
 
-    def read_import(self, node: cst.SimpleStatementLine) -> None:
-        statement = node.body[0]
-        if not isinstance(statement, cst.ImportFrom):
-            return super().read_import(node)
-        module = import_module_text(statement)
+    def read_import(self, unit: Unit) -> None:
+        statement = unit.stmts[0]
+        if not isinstance(statement, ast.ImportFrom):
+            return super().read_import(unit)
+        module = "." * statement.level + (statement.module or "")
         if not is_model_specific(module):
-            return super().read_import(node)
-        line = self.line_of(node)
+            return super().read_import(unit)
+        line = statement.lineno
         parent = resolve_parent(module, self.path, self.tree, line)
-        if isinstance(statement.names, cst.ImportStar):
+        if any(alias.name == "*" for alias in statement.names):
             raise ModgenError(
                 f"`from {module} import *` is not supported",
                 path=self.path,
@@ -58,7 +65,7 @@ class ModularMapper(ModuleMapper):
                 hint="import the classes you inherit from by name",
             )
         for alias in statement.names:
-            name = alias.evaluated_name
+            name = alias.name
             if parent.file_type == "modeling" and "Config" in name:
                 raise ModgenError(
                     f"{name} is imported from a modeling file",
@@ -69,38 +76,43 @@ class ModularMapper(ModuleMapper):
             self.imported_from[name] = parent.key
         self.parents.setdefault(parent.key, parent)
 
-    def line_of(self, node: cst.CSTNode) -> int | None:
-        """The line of a top-level statement (found by its text; good enough for error messages)."""
-        code = self.module.code_for_node(node).strip()
-        source = self.module.code
-        index = source.find(code)
-        return source.count("\n", 0, index) + 1 if index >= 0 else None
+    def line_of(self, name: str) -> int | None:
+        """The line of a class of the modular file."""
+        entry = self.classes.get(name)
+        if entry is None:
+            return None
+        for stmt in entry.unit.stmts:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.ClassDef) and node.name == name:
+                    return node.lineno
+        return entry.unit.stmts[0].lineno
 
-    def model_bases(self, node: cst.ClassDef) -> list[str]:
+    def model_bases(self, name: str) -> list[str]:
+        """The bases of a modular class that are classes imported from a parent model."""
         return [
-            base.value.value
-            for base in node.bases
-            if isinstance(base.value, cst.Name) and base.value.value in self.imported_from
+            base.id
+            for base in self.class_asts[name].bases
+            if isinstance(base, ast.Name) and base.id in self.imported_from
         ]
 
     def _check_bases(self) -> None:
-        for name, node in self.classes.items():
-            bases = self.model_bases(node)
+        for name in self.classes:
+            bases = self.model_bases(name)
             if len(bases) > 1:
                 raise ModgenError(
                     f"class {name} inherits from more than one model class: {', '.join(bases)}",
                     path=self.path,
-                    line=self.line_of(node),
+                    line=self.line_of(name),
                     hint="inherit from one model's class, and add the other one's methods by hand",
                 )
 
     # -- parents --------------------------------------------------------------------------------------------------
     def _map_parents(self) -> None:
-        sources = {key: parse_file(parent.path)[0] for key, parent in self.parents.items()}
+        sources = {key: read_file(parent.path) for key, parent in self.parents.items()}
         inheritance = [
             (name, bases[0], self.imported_from[bases[0]])
-            for name, node in self.classes.items()
-            if (bases := self.model_bases(node))
+            for name, entry in self.classes.items()
+            if (bases := self.model_bases(name))
         ]
         models = {key: parent.model for key, parent in self.parents.items()}
         prefixes = infer_prefixes(inheritance, models, sources, self.model_name, self.casing)
@@ -108,7 +120,7 @@ class ModularMapper(ModuleMapper):
         self.renamers: dict[str, NamePatterns] = {}
         for key, parent in self.parents.items():
             patterns = NamePatterns(parent.model, prefixes[key], self.casing)
-            mapper = ParentMapper(renamed_parent(parent.path, patterns, self.model_name))
+            mapper = parsed_parent(parent.path, patterns, self.model_name)
             mapper.merge_modular(self)
             self.parent_mappers[key] = mapper
             self.renamers[key] = patterns
@@ -170,13 +182,18 @@ class ModularMapper(ModuleMapper):
         return {name: index for index, name in enumerate(ordered)}
 
 
-_RENAMED: dict[tuple, cst.Module] = {}
+def parsed_parent(path: Path, patterns: NamePatterns, original_new_name: str) -> ParentMapper:
+    """A parent module mapped under the new model's names; statements are renamed only when emitted."""
+    source = read_file(path)
+    try:
+        units = parent_units(str(path.resolve()), source)
+    except SyntaxError as error:
+        raise ModgenError(f"the parent module does not parse: {error.msg}", path=path, line=error.lineno) from None
+    renamed_texts: dict[str, str] = {}
 
+    def rename_text(text: str) -> str:
+        if text not in renamed_texts:
+            renamed_texts[text] = rename_source(text, patterns, original_new_name)
+        return renamed_texts[text]
 
-def renamed_parent(path: Path, patterns: NamePatterns, original_new_name: str) -> cst.Module:
-    """A parent module renamed to the new model, once per process per (file, rename)."""
-    source, module = parse_file(path)
-    key = (path.resolve(), hash(source), patterns.old, patterns.new, original_new_name)
-    if key not in _RENAMED:
-        _RENAMED[key] = rename_module(module, patterns, original_new_name)
-    return _RENAMED[key]
+    return ParentMapper(units, patterns.replace, rename_text)

@@ -7,12 +7,13 @@ does not hold yet. A class of another file is imported from it instead (`from .c
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from dataclasses import dataclass
 
 import libcst as cst
 
-from modgen.modular.mapper import find_all_dependencies
+from modgen.modular.mapper import EMPTY_MODULE, Entry, ast_names, find_all_dependencies
 from modgen.modular.merge import class_error, merge_class
 from modgen.modular.modular_mapper import ModularMapper
 
@@ -24,7 +25,7 @@ VARIABLES_AT_THE_BEGINNING = ("logger", "_CHECKPOINT_FOR_DOC", "_CONFIG_FOR_DOC"
 @dataclass
 class Placed:
     position: float
-    node: cst.CSTNode
+    code: str
 
 
 class GeneratedFiles:
@@ -36,7 +37,11 @@ class GeneratedFiles:
         self.counters: dict[str, int] = defaultdict(int)
         self.cross_imports: list[cst.CSTNode] = []
 
-    def place(self, file_type: str, name: str, node: cst.CSTNode) -> None:
+    def place(self, file_type: str, name: str, node: cst.CSTNode | Entry | str) -> None:
+        if isinstance(node, Entry):
+            node = node.code
+        elif isinstance(node, cst.CSTNode):
+            node = EMPTY_MODULE.code_for_node(node)
         if name in VARIABLES_AT_THE_BEGINNING:
             position = -1000 + VARIABLES_AT_THE_BEGINNING.index(name)
         else:
@@ -44,34 +49,37 @@ class GeneratedFiles:
             self.counters[file_type] += 1
         self.files[file_type][name] = Placed(position, node)
 
-    def add_class(self, name: str, node: cst.ClassDef) -> None:
+    def add_class(self, name: str, entry: Entry) -> None:
         modular = self.modular
         file_type = modular.casing.file_type_of(name, modular.model_name)
         in_file = self.files[file_type]
         excluded = modular.sibling_imports[file_type]
-        bases = modular.model_bases(node)
+        bases = modular.model_bases(name)
         if bases:
+            node = entry.node
             parent_class = bases[0]
             key = modular.imported_from[parent_class]
             mapper = modular.parent_mappers[key]
             renamed = modular.renamers[key].replace(parent_class)
-            error = class_error(modular.path, modular.line_of(node))
+            error = class_error(modular.path, modular.line_of(name))
             if renamed not in mapper.classes:
                 raise error(
                     f"{parent_class} is not a class of {key}",
                     hint=f"check the name: {key} defines {', '.join(list(mapper.classes)[:8])}, ...",
                 )
             node = merge_class(
-                node, mapper.classes[renamed], mapper.module, renamed, parent_class, modular.casing, error
+                node, mapper.classes[renamed].node, mapper.module, renamed, parent_class, modular.casing, error
             )
-            dependencies = mapper.class_dependencies(name, _names(node), excluded)
+            node = EMPTY_MODULE.code_for_node(node)
+            dependencies = mapper.class_dependencies(name, ast_names(ast.parse(node)), excluded)
             dependencies = self._import_other_files(file_type, dependencies, mapper)
             dependencies -= set(modular.classes)
             dependencies = find_all_dependencies(mapper.class_dependency_mapping, dependencies, in_file.keys())
             order = mapper.relative_order(dependencies)
             nodes = {dep: (order[dep], mapper.global_nodes[dep]) for dep in dependencies}
         else:
-            dependencies = modular.class_dependencies(name, _names(node), excluded)
+            node = entry.code
+            dependencies = modular.class_dependencies(name, modular.class_names[name], excluded)
             dependencies = self._import_other_files(file_type, dependencies, modular)
             order = modular.relative_order(dependencies)
             nodes = {dep: (order[dep], modular.global_nodes[dep]) for dep in dependencies if dep not in in_file}
@@ -84,7 +92,7 @@ class GeneratedFiles:
         modular = self.modular
         kept = set(dependencies)
         for dep in dependencies:
-            if not isinstance(mapper.global_nodes[dep], cst.ClassDef):
+            if not mapper.global_nodes[dep].is_class:
                 continue
             dep_type = modular.casing.file_type_of(dep, modular.model_name)
             if dep_type != file_type:
@@ -94,16 +102,11 @@ class GeneratedFiles:
         return kept
 
 
-def _names(node: cst.CSTNode) -> set[str]:
-    from modgen.modular.mapper import names_in
-
-    return names_in(node)
-
-
-def split_all(node: cst.SimpleStatementLine | None, modular: ModularMapper) -> dict[str, cst.SimpleStatementLine]:
+def split_all(modular: ModularMapper) -> dict[str, cst.SimpleStatementLine]:
     """`__all__` split per file type, each name going where its class goes. Only a list literal is read."""
-    if node is None or not isinstance(node.body[0].value, cst.List):
+    if modular.all_unit is None or not isinstance(modular.all_unit.node.body[0].value, cst.List):
         return {}
+    node = modular.all_unit.node
     names: dict[str, list[str]] = defaultdict(list)
     for element in node.body[0].value.elements:
         if isinstance(element.value, cst.SimpleString):
@@ -136,15 +139,16 @@ def fill_files(modular: ModularMapper) -> GeneratedFiles:
     files = GeneratedFiles(modular)
     for name, node in modular.classes.items():
         files.add_class(name, node)
-    if modular.getattr_node is not None:
-        file_type = getattr_file_type(modular.getattr_node, modular)
+    if modular.getattr_unit is not None:
+        getattr_node = modular.getattr_unit.node
+        file_type = getattr_file_type(getattr_node, modular)
         in_file = files.files[file_type]
         deps = modular.augment(modular.dependencies.get("__getattr__", set()) & modular.global_nodes.keys())
         deps = files._import_other_files(file_type, deps, modular)
         order = modular.relative_order({dep for dep in deps if dep not in in_file})
         for dep in sorted(order, key=order.get):
             files.place(file_type, dep, modular.global_nodes[dep])
-        files.place(file_type, "__getattr__", modular.getattr_node)
-    for file_type, node in split_all(modular.all_node, modular).items():
-        files.files[file_type]["__all__"] = Placed(files.counters[file_type], node)
+        files.place(file_type, "__getattr__", getattr_node)
+    for file_type, node in split_all(modular).items():
+        files.files[file_type]["__all__"] = Placed(files.counters[file_type], EMPTY_MODULE.code_for_node(node))
     return files

@@ -8,12 +8,11 @@ set of the parent's objects goes into the output.
 
 from __future__ import annotations
 
+import ast
 import re
 
-import libcst as cst
-
 from modgen.modular.casing import FILE_TYPE_PATTERN
-from modgen.modular.mapper import ModuleMapper
+from modgen.modular.mapper import Entry, ModuleMapper, Unit
 
 
 # Modular assignments that always replace the parent's, and those that do unless their value is `None`.
@@ -23,21 +22,21 @@ _SIBLING_MODULE = re.compile(rf"^\.({FILE_TYPE_PATTERN})_.*")
 
 
 class ParentMapper(ModuleMapper):
-    def __init__(self, module: cst.Module):
+    def __init__(self, units: list[Unit], rename, rename_text):
         # Names the parent imports from its own model's other files (`from .configuration_x import XConfig`):
         # they stay imports, never copied dependencies.
         self.sibling_imports: set[str] = set()
-        super().__init__(module)
+        super().__init__(units, rename=rename, rename_text=rename_text)
         self.modular_positions: dict[str, int] = {}
 
-    def read_import(self, node: cst.SimpleStatementLine) -> None:
-        super().read_import(node)
-        statement = node.body[0]
-        if isinstance(statement, cst.ImportFrom) and statement.module is not None:
-            module = "." * len(statement.relative) + self.module.code_for_node(statement.module)
-            if _SIBLING_MODULE.search(module) and not isinstance(statement.names, cst.ImportStar):
+    def read_import(self, unit: Unit) -> None:
+        super().read_import(unit)
+        statement = unit.stmts[0]
+        if isinstance(statement, ast.ImportFrom) and statement.module is not None:
+            module = "." * statement.level + statement.module
+            if _SIBLING_MODULE.search(module):
                 for alias in statement.names:
-                    self.sibling_imports.add(alias.evaluated_alias or alias.evaluated_name)
+                    self.sibling_imports.add(self.rename(alias.asname or alias.name))
 
     # -- merging the modular definitions --------------------------------------------------------------------------
     def merge_modular(self, modular: ModuleMapper) -> None:
@@ -100,6 +99,6 @@ class ParentMapper(ModuleMapper):
         return original + merged
 
 
-def _is_none_assignment(node: cst.SimpleStatementLine) -> bool:
-    value = node.body[0].value
-    return isinstance(value, cst.Name) and value.value == "None"
+def _is_none_assignment(entry: Entry) -> bool:
+    value = entry.unit.stmts[0].value
+    return isinstance(value, ast.Constant) and value.value is None

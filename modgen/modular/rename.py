@@ -6,7 +6,9 @@ name is not preceded by a letter or digit: `self.llama`, `LlamaMLP`, `_LLAMA_DOC
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from functools import lru_cache
 
 import libcst as cst
@@ -25,6 +27,12 @@ NAMES_TO_NEVER_REPLACE = frozenset(
         "is_mamba_2_ssm_available",
         "is_mambapy_available",
         "mambapy",
+        "use_mambapy",
+        "mamba_selective_state_update",
+        "mamba_selective_scan",
+        "mamba2_split_conv1d_scan_combined",
+        "mamba2_selective_state_update",
+        "mamba2_chunk_scan",
     }
 )
 
@@ -39,11 +47,17 @@ class NamePatterns:
         # When the cased old name is all upper case (`CLIP`, `GPT2`), it overwrites the `OLD` entry: two entries.
         self.table = {old: new, old.upper(): new.upper(), self.cased_old: self.cased_new}
         self.regex = _compile(tuple(self.table))
+        self._cache: dict[str, str] = {}
 
     def replace(self, text: str) -> str:
-        if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE:
-            return text
-        return self.regex.sub(self._replacement, text)
+        cached = self._cache.get(text)
+        if cached is None:
+            if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE:
+                cached = text
+            else:
+                cached = self.regex.sub(self._replacement, text)
+            self._cache[text] = cached
+        return cached
 
     def _replacement(self, match: re.Match) -> str:
         spelling, next_char = match.group(1), match.group(2)
@@ -107,3 +121,87 @@ def rename_module(module: cst.Module, patterns: NamePatterns, original_new_name:
 def rename_docs(node: cst.CSTNode, patterns: NamePatterns) -> cst.CSTNode:
     """Rename in strings and comments only (a class merged under a name with another suffix)."""
     return cst.Module(body=[node]).visit(RenameTransformer(patterns, only_doc=True)).body[0]
+
+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python >= 3.12 splits f-strings into tokens
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def _rename_fstring(text: str, patterns: NamePatterns) -> str:
+    """Names inside `{}` are renamed, the literal text is not (as upstream)."""
+    expression = cst.parse_expression(text)
+    return cst.Module([]).code_for_node(expression.visit(RenameTransformer(patterns)))
+
+
+def _is_fstring(text: str) -> bool:
+    prefix = text[: len(text) - len(text.lstrip("rRbBfFuU"))]
+    return "f" in prefix.lower()
+
+
+def rename_source(source: str, patterns: NamePatterns, original_new_name: str) -> str:
+    """`rename_module` on source text, token by token: the same renames, without building a tree.
+
+    Names, strings and comments are renamed; absolute `from X import ...` statements are left alone; a comment
+    holding `# Copied from` is emptied.
+    """
+    offsets = [0]
+    for line in source.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    statement_start = True
+    after_from = skip_statement = False
+    fstring_depth, fstring_begin = 0, None
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        kind, text = token.type, token.string
+        start = offsets[token.start[0] - 1] + token.start[1]
+        end = offsets[token.end[0] - 1] + token.end[1]
+        if _FSTRING_START is not None and kind == _FSTRING_START:
+            if fstring_depth == 0:
+                fstring_begin = start
+            fstring_depth += 1
+            continue
+        if fstring_depth:
+            if kind == _FSTRING_END:
+                fstring_depth -= 1
+                if fstring_depth == 0:
+                    original = source[fstring_begin:end]
+                    edits.append((fstring_begin, end, _rename_fstring(original, patterns)))
+            continue
+        if kind in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            statement_start, after_from, skip_statement = True, False, False
+            continue
+        if kind in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING):
+            continue
+        if kind == tokenize.COMMENT:
+            new = "" if "# Copied from" in text else patterns.replace(text)
+        else:
+            if statement_start:
+                statement_start = False
+                after_from = kind == tokenize.NAME and text == "from"
+            elif after_from:
+                after_from = False
+                skip_statement = kind == tokenize.NAME  # `from package import ...`: absolute, left alone
+            if skip_statement:
+                continue
+            if kind == tokenize.NAME:
+                new = patterns.replace(text)
+            elif kind == tokenize.STRING:
+                new = _rename_fstring(text, patterns) if _is_fstring(text) else patterns.replace(text)
+            else:
+                continue
+        if new != text:
+            edits.append((start, end, new))
+    pieces, last = [], 0
+    for start, end, new in edits:
+        pieces += [source[last:start], new]
+        last = end
+    pieces.append(source[last:])
+    renamed = "".join(pieces)
+    if original_new_name != patterns.new:
+        # Sibling imports keep pointing at the model's real files: `.configuration_aria_text` -> `.configuration_aria`.
+        renamed = re.sub(
+            rf"(from\s+\.+)({FILE_TYPE_PATTERN})_{re.escape(patterns.new)}(?=\w*\s+import\b)",
+            rf"\1\2_{original_new_name}",
+            renamed,
+        )
+    return renamed

@@ -32,11 +32,6 @@ class ParentModule:
     file_type: str  # `modeling`
 
 
-def import_module_text(node: cst.ImportFrom) -> str:
-    module = cst.Module(body=[]).code_for_node(node.module) if node.module is not None else ""
-    return "." * len(node.relative) + module
-
-
 def is_model_specific(module: str) -> bool:
     """`..llama.modeling_llama`, `...models.llama.modeling_llama`, `transformers.models.llama.modeling_llama`."""
     if any(skip in module for skip in IMPORTS_TO_SKIP):
@@ -86,17 +81,16 @@ def _dotted_key(path: Path, tree: TransformersTree) -> str:
         return ".".join(parts[max(index - 1, 0) :])
 
 
-_PARSED: dict[tuple[Path, float], tuple[str, cst.Module]] = {}
+_READ: dict[tuple[Path, float], str] = {}
 
 
-def parse_file(path: Path) -> tuple[str, cst.Module]:
-    """Source and libcst module of a file, parsed once per process (until the file changes)."""
+def read_file(path: Path) -> str:
+    """The source of a parent file, read once per process (until the file changes)."""
     path = Path(path)
     key = (path.resolve(), path.stat().st_mtime)
-    if key not in _PARSED:
-        source = path.read_text(encoding="utf-8")
-        _PARSED[key] = (source, parse_source(source, path))
-    return _PARSED[key]
+    if key not in _READ:
+        _READ[key] = path.read_text(encoding="utf-8")
+    return _READ[key]
 
 
 def parse_source(source: str, path: Path) -> cst.Module:

@@ -69,25 +69,30 @@ class ParentCallToSuper(cst.CSTTransformer):
         return updated_node
 
 
-class SuperCallUnroller(cst.CSTTransformer):
+class SuperCallUnroller:
     """Unroll the super calls of the modular methods of one merged class (one instance per class: like upstream,
     the override and `del` tables are shared by all methods of the class)."""
 
     def __init__(self, module: cst.Module, parent_methods: dict, modular_methods: dict, bases: list[str], where):
-        super().__init__()
         self.module = module
         self.parent_methods = parent_methods
         self.modular_methods = modular_methods
         self.bases = bases
         self.where = where  # callable(name) -> ModgenError for a super call with no parent method
+        self._texts: dict[int, tuple[cst.CSTNode, str]] = {}
         self.overrides: dict[str, cst.CSTNode] = {}
         self.deleted: dict[str, cst.CSTNode] = {}
 
     def _text(self, node: cst.CSTNode) -> str:
-        code = re.sub(r"#.*", "", self.module.code_for_node(node)).strip()
-        return re.sub(r"\ *\n", "\n", code).strip()
+        """The statement's code without comments or trailing spaces (computed once per statement)."""
+        cached = self._texts.get(id(node))
+        if cached is None or cached[0] is not node:
+            code = re.sub(r"#.*", "", self.module.code_for_node(node)).strip()
+            cached = (node, re.sub(r"\ *\n", "\n", code).strip())
+            self._texts[id(node)] = cached
+        return cached[1]
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+    def unroll(self, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         name = updated_node.name.value
         if name not in self.modular_methods:
             return updated_node
@@ -124,15 +129,17 @@ class SuperCallUnroller(cst.CSTTransformer):
             elif is_docstring(statement):
                 continue
             merged.append(statement)
-            seen.add(self._text(statement))
+        if new_statements:
+            seen = {self._text(statement) for statement in merged}
         for node in new_statements:
             text = self._text(node)
             is_del = m.matches(node, m.SimpleStatementLine(body=[m.Del()]))
             if not any(node is kept for kept in merged) and text not in seen and not is_del:
                 merged.append(node)
                 seen.add(text)
-        for index, node in enumerate(merged):
-            if "self.post_init(" in self._text(node) and index < len(merged) - 1:
+        for index, node in enumerate(merged[:-1]):
+            # Only simple statements are looked at: rendering every block would cost more than the whole merge.
+            if isinstance(node, cst.SimpleStatementLine) and "self.post_init(" in self._text(node):
                 merged.append(merged.pop(index))
                 break
         return merged
