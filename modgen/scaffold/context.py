@@ -116,18 +116,20 @@ def main_model_type(tree: TransformersTree, name: str, folder: str) -> str:
     )
 
 
+def snake_suggestion(name: str) -> str:
+    """`My-Model` -> `my_model`: the snake_case name a user probably meant."""
+    parts = "".join(c if c.isalnum() else "_" for c in name.lower()).split("_")
+    return "_".join(part for part in parts if part)
+
+
 def check_new_name(repo: Repository, name: str) -> None:
     """A new model name must be snake_case and free everywhere it would be used."""
     if not is_valid_model_name(name):
-        suggestion = "_".join(
-            part for part in "".join(c if c.isalnum() else "_" for c in name.lower()).split("_") if part
-        )
+        suggestion = snake_suggestion(name)
         raise UsageError(
             f"invalid model name {name!r}: a new model name is snake_case (lower-case letters, digits, "
             "single underscores) and starts with a letter",
-            hint=f"try --name {suggestion}"
-            if suggestion and is_valid_model_name(suggestion)
-            else "e.g. --name my_model",
+            hint=f"try --name {suggestion}" if is_valid_model_name(suggestion) else "e.g. --name my_model",
         )
     tree = repo.transformers
     taken = None

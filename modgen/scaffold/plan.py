@@ -155,7 +155,7 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
         Step(
             "tests",
             f"write tests in tests/models/{context.new_name}/",
-            creates=[repo.tests_dir / "models" / context.new_name],
+            creates=planned_test_files(repo, context.new_name),
         )
     )
     steps.append(Step("format", "run ruff on what was written"))
