@@ -41,7 +41,15 @@ MODEL_CLASSES = {BrandNewModel: LlamaModel, BrandNewForCausalLM: LlamaForCausalL
 # The Auto classes the model is registered with, and the class each one builds.
 AUTO_CLASSES = {AutoModel: BrandNewModel, AutoModelForCausalLM: BrandNewForCausalLM}
 GENERATIVE_CLASSES = (BrandNewForCausalLM,)
-LAYER_FIELDS = ("num_hidden_layers", "num_layers", "encoder_layers", "decoder_layers", "num_decoder_layers")
+LAYER_FIELDS = (
+    "num_hidden_layers",
+    "num_layers",
+    "n_layer",
+    "n_layers",
+    "encoder_layers",
+    "decoder_layers",
+    "num_decoder_layers",
+)
 MAX_LAYERS = 2
 MAX_PARAMETERS = 1_000_000
 ATOL = 1e-5

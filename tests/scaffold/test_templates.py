@@ -47,7 +47,7 @@ PARENTS = {
     "llava": "vlm",
     "clip": "dual_encoder",
 }
-LAYER_FIELDS = ("num_hidden_layers", "num_layers", "encoder_layers", "decoder_layers", "num_decoder_layers")
+LAYER_FIELDS = ("num_hidden_layers", "num_layers", "n_layer", "encoder_layers", "decoder_layers", "num_decoder_layers")
 
 
 def parent_prefix(tree, model_type: str) -> str:
