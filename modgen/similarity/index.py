@@ -28,7 +28,7 @@ from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 # How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
 # calls, config fields and the layer structure are what a model is made of.
@@ -162,7 +162,7 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
         for unit in rows[begin:end]:
             bag.update(unit.features)
         bags.append(bag)
-    return Index(
+    index = Index(
         models=models,
         model_ptr=np.array(model_ptr, dtype=np.int64),
         refs=refs,
@@ -174,6 +174,9 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
         graph=graph,
         copies=copies,
     )
+    for matrix in (index.units, index.bags):
+        _ = matrix.csc  # the postings are cached with the index: a warm query does not sort a million entries
+    return index
 
 
 def _sources(tree: TransformersTree) -> dict[str, tuple[int, int]]:
@@ -187,9 +190,10 @@ def _sources(tree: TransformersTree) -> dict[str, tuple[int, int]]:
 
 def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True) -> Index:
     """The index of `tree`, from the cache when no file changed since it was written."""
-    key = hashlib.sha1(f"{FORMAT_VERSION}:{tree.package_dir}".encode()).hexdigest()[:16]
+    tree_key = hashlib.sha1(str(tree.package_dir).encode()).hexdigest()[:16]
     folder = cache_dir()
-    compiled_path, units_path = folder / f"{key}.index.pkl", folder / f"{key}.units.pkl"
+    compiled_path = folder / f"{tree_key}.v{FORMAT_VERSION}.index.pkl"
+    units_path = folder / f"{tree_key}.v{FORMAT_VERSION}.units.pkl"
     stamps = _sources(tree)
     cached = _read(compiled_path) if use_cache else None
     if isinstance(cached, tuple) and cached[0] == stamps:
@@ -220,6 +224,9 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
     if use_cache:
         entries = {r: (stamps[r], ("units", per_file[r])) for r in per_file}
         entries |= {r: (stamps[r], ("graph", graph_parts[r])) for r in graph_parts}
+        for stale in folder.glob(f"{tree_key}.v*.pkl"):  # caches of older versions of modgen
+            if stale not in (units_path, compiled_path):
+                stale.unlink(missing_ok=True)
         _write(units_path, entries)
         _write(compiled_path, (stamps, index))
     return index
