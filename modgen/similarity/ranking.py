@@ -19,6 +19,7 @@ are flat around them (top-1 within about a point for ratios 0.8-0.9 and boosts 0
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,15 +142,17 @@ def rank(
     top: int = 5,
     exclude: Sequence[str] = (),
     index: Index | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
 ) -> list[Match]:
     """The `top` models of `tree` closest to `target`, best first.
 
-    `target` is a `.py` file or a model name; `exclude` drops models (folder names or model types).
+    `target` is a `.py` file or a model name; `exclude` drops models (folder names or model types). The index
+    is built on first use on `jobs` processes (all cores by default) and cached; `index` gives a built one.
+    `Match.score` is the similarity (0..1) times the history prior (at least 1), so it may pass 1.
     """
     loaded = load_target(target, tree)
     excluded = {tree.resolve_model(name).name for name in exclude} | loaded.own_models
-    index = index if index is not None else build_index(tree, jobs=jobs)
+    index = index if index is not None else build_index(tree, jobs=jobs or os.cpu_count() or 1)
     return rank_units(loaded.units, index, top=top, excluded=frozenset(excluded))
 
 
