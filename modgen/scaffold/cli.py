@@ -46,7 +46,7 @@ def like(parent: str, new_name: str, repo_dir: Path, dry_run: bool, as_json: boo
 def closest_parent(path: Path, repo) -> str:
     """The model closest to a modeling file, as `modgen closest` finds it."""
     from modgen.errors import UsageError
-    from modgen.similarity.rank import rank
+    from modgen.similarity import rank
 
     if not path.is_file():
         raise UsageError(f"{path} does not exist", hint="give a model type such as 'llama', or a modeling file")
