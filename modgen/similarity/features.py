@@ -120,7 +120,6 @@ class _FeatureReader:
         self.aliases = aliases
         self.keys = keys
         self.features: Counter = Counter()
-        self.calls: list[str] = []
 
     def add(self, feature: str, count: int = 1) -> None:
         namespace, _, text = feature.partition(":")
@@ -175,9 +174,9 @@ class _FeatureReader:
             api = self.resolve(chain) if chain else None
             if api:
                 return api
-            return (
-                "self" if chain and chain[0] == "self" else "." + node.attr if isinstance(node, ast.Attribute) else "_"
-            )
+            if chain and chain[0] == "self":
+                return "self"  # the module's own layers: named by the author
+            return "." + node.attr if isinstance(node, ast.Attribute) else "_"  # tensor methods are kept
         if isinstance(node, ast.Call):
             return "call:" + self.label(node.func)
         if isinstance(node, ast.Constant):

@@ -160,39 +160,50 @@ def rank_units(
     units: list[Unit], index: Index, *, top: int = 5, excluded: frozenset[str] = frozenset()
 ) -> list[Match]:
     """The ranking itself, on target units and a built index (the benchmark calls it directly)."""
+    if all(model in excluded for model in index.models):
+        raise ModgenError("the index is empty once the excluded models are left out", hint="exclude fewer models")
     similarities = index.similarities(units, excluded)
     sizes = np.array([unit.size for unit in units], dtype=np.float32)
     weights = sizes / sizes.sum()
-    present = [i for i, model in enumerate(index.models) if model not in excluded]
-    if not present:
-        raise ModgenError("the index is empty once the excluded models are left out", hint="exclude fewer models")
-    starts = index.model_ptr[:-1]
-    best = np.maximum.reduceat(similarities, starts, axis=1)  # targets x models
-    coverage = weights @ best
-    # How much of each model the target uses: of two models that explain the target alike, the one that is
-    # mostly the target (not a large composite that also holds it) is the closer.
-    used = (similarities.max(axis=0) >= SMALL_DIFFERENCES) * index.sizes
-    usage = np.add.reduceat(used, starts) / np.add.reduceat(index.sizes, starts)
-    score = coverage * np.power(np.maximum(usage, 1e-3), USAGE_EXPONENT)
+    best = np.maximum.reduceat(similarities, index.model_ptr[:-1], axis=1)  # targets x models
+    score = model_scores(weights, best, similarities, index)
     score = (1 - WHOLE_MODEL_SHARE) * score + WHOLE_MODEL_SHARE * index.model_similarities(units, excluded)
-    scores = {index.models[i]: float(score[i]) for i in present}
     identical = weights @ (best >= IDENTICAL)
     ranked, scores = apply_prior(
-        scores, {m: float(identical[i]) for i, m in enumerate(index.models)}, index.history, excluded
+        {m: float(score[i]) for i, m in enumerate(index.models) if m not in excluded},
+        {m: float(identical[i]) for i, m in enumerate(index.models)},
+        index.history,
+        excluded,
     )
-    matches = []
-    for model in ranked[:top]:
-        column = index.models.index(model)
-        begin, end = index.model_ptr[column], index.model_ptr[column + 1]
-        pairs = similarities[:, begin:end]
-        choice = pairs.argmax(axis=1)
-        classes = [
-            ClassMatch(unit.name, index.refs[begin + int(j)].name, float(pairs[i, j]))
-            for i, (unit, j) in enumerate(zip(units, choice, strict=True))
-        ]
-        explained = float(sum(w for w, c in zip(weights, classes, strict=True) if c.similarity >= SMALL_DIFFERENCES))
-        matches.append(Match(model, scores[model], classes, explained))
-    return matches
+    return [class_map(model, scores[model], units, weights, similarities, index) for model in ranked[:top]]
+
+
+def model_scores(weights: np.ndarray, best: np.ndarray, similarities: np.ndarray, index: Index) -> np.ndarray:
+    """Per model: the share of the target it explains, tempered by the share of the model the target uses.
+
+    Of two models that explain the target alike, the one that is mostly the target (not a large composite that
+    also holds it) is the closer.
+    """
+    starts = index.model_ptr[:-1]
+    coverage = weights @ best
+    used = (similarities.max(axis=0) >= SMALL_DIFFERENCES) * index.sizes
+    usage = np.add.reduceat(used, starts) / np.add.reduceat(index.sizes, starts)
+    return coverage * np.power(np.maximum(usage, 1e-3), USAGE_EXPONENT)
+
+
+def class_map(
+    model: str, score: float, units: list[Unit], weights: np.ndarray, similarities: np.ndarray, index: Index
+) -> Match:
+    """Which unit of `model` each unit of the target matches best, and how much of the target that explains."""
+    column = index.models.index(model)
+    begin, end = index.model_ptr[column], index.model_ptr[column + 1]
+    pairs = similarities[:, begin:end]
+    classes = [
+        ClassMatch(unit.name, index.refs[begin + int(j)].name, float(pairs[i, j]))
+        for i, (unit, j) in enumerate(zip(units, pairs.argmax(axis=1), strict=True))
+    ]
+    explained = sum(float(w) for w, c in zip(weights, classes, strict=True) if c.similarity >= SMALL_DIFFERENCES)
+    return Match(model, score, classes, explained)
 
 
 def apply_prior(
