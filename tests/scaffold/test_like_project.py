@@ -256,6 +256,7 @@ def test_make_test_passes(tmp_path: Path):
     assert " passed" in run.stdout.splitlines()[-1] and "failed" not in run.stdout.splitlines()[-1]
 
 
+@pytest.mark.slow  # builds closest's index of transformers when no cached one is there
 def test_parent_found_from_a_modeling_file(tmp_path: Path, installed_tree):
     """PARENT given as a .py file: the closest model of transformers is used, and the user is told which."""
     root = tmp_path / "project"
