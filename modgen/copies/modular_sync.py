@@ -91,8 +91,15 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: Cache | None = None) -> ModularResults:
-    """Compare the generated files of `paths` (modular files) with the flattener's output."""
+def check_modular(
+    repo: Repository, paths: list[Path], *, jobs: int = 1, cache: Cache | None = None, fix: bool = False
+) -> ModularResults:
+    """Compare the generated files of `paths` (modular files) with the flattener's output.
+
+    A cache entry holds, for the inputs of one modular file, the hash of each generated file as it was checked
+    and the findings then: while those files are unchanged the findings stand, without flattening. `fix` needs
+    the generated text, so it flattens again the modular files that have findings.
+    """
     cache = cache or Cache(None)
     results = ModularResults(checked=len(paths))
     tree, markers = repo.transformers, repo.markers
@@ -100,30 +107,32 @@ def check_modular(repo: Repository, paths: list[Path], *, jobs: int = 1, cache: 
     misses = []
     for path in paths:
         entry = cache.get(keys[path])
-        if entry is None:
+        if entry is None or (fix and entry["findings"]):
             misses.append(path)
-        elif "error" in entry:  # the flattener failed on these very inputs: it would fail again
-            results.findings.append(failure_finding(path, entry["error"], entry["line"]))
-        elif any(current_hash(Path(p)) != h for p, h in entry["outputs"].items()):
+        elif "error" in entry or all(current_hash(Path(p)) == h for p, h in entry["checked"].items()):
+            results.findings.extend(entry["findings"])
+        else:
             misses.append(path)
     if not misses:
         return results
     results.flattened = len(misses)
     outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree)
     for path, error in failures.items():
-        line = getattr(error, "line", None)
-        cache.set(keys[path], {"error": str(error), "line": line})
-        results.findings.append(failure_finding(path, str(error), line))
+        finding = failure_finding(path, str(error), getattr(error, "line", None))
+        cache.set(keys[path], {"error": str(error), "findings": [finding]})
+        results.findings.append(finding)
     for path in misses:
         if path in failures:
             continue
         produced = {p: t for p, t in outputs.items() if p in outputs_of(path, outputs)}
-        cache.set(keys[path], {"outputs": {str(p): text_hash(t) for p, t in produced.items()}})
+        findings = []
         for output, text in sorted(produced.items()):
             finding = compare_output(output, text, path)
             if finding is not None:
                 results.expected[output] = text
-                results.findings.append(finding)
+                findings.append(finding)
+        results.findings.extend(findings)
+        cache.set(keys[path], {"checked": {str(p): current_hash(p) for p in produced}, "findings": findings})
     return results
 
 

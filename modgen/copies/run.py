@@ -103,7 +103,7 @@ def modular_step(
     targets = only if only is not None else modular_files(repo)
     if selection is not None and only is None:
         targets = modular_dependants(repo, targets, selection)
-    results = check_modular(repo, targets, jobs=jobs, cache=cache)
+    results = check_modular(repo, targets, jobs=jobs, cache=cache, fix=fix)
     report.modular_checked += results.checked
     report.modular_flattened += results.flattened
     if fix and results.expected:

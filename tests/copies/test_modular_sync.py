@@ -55,9 +55,16 @@ def test_an_edited_generated_file_is_flagged_and_fix_regenerates_it(sdist_repo):
     assert (finding.kind, finding.path, finding.line) == ("modular", generated, expected_line)
     assert "-        return down_proj * 2" in finding.diff and "+        return down_proj" in finding.diff
 
-    fixed = run_check(repo, paths=[generated], fix=True, use_cache=False)
+    # With the cache, a second check reports the same without flattening.
+    first = run_check(repo, paths=[generated])
+    again = run_check(repo, paths=[generated])
+    assert (first.modular_flattened, again.modular_flattened) == (1, 0)
+    assert [(f.path, f.line) for f in again.findings] == [(generated, expected_line)]
+
+    fixed = run_check(repo, paths=[generated], fix=True)
     assert fixed.findings == [] and fixed.fixed == [generated]
     assert generated.read_text() == text
+    assert run_check(repo, paths=[generated]).findings == []
 
 
 def test_with_markers_on_the_generated_copies_verify(sdist_repo):
