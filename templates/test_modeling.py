@@ -114,7 +114,7 @@ class BrandNewModelTest(unittest.TestCase):
         actual, expected = tensors(actual), tensors(expected)
         self.assertEqual(sorted(actual), sorted(expected))
         for key in expected:
-            torch.testing.assert_close(actual[key], expected[key], atol=atol, rtol=0, msg=key)
+            torch.testing.assert_close(actual[key], expected[key], atol=atol, rtol=0, msg=lambda m, k=key: f"{k}: {m}")
 
     def test_config_is_tiny(self):
         self.assertTrue(layer_counts(self.config))
@@ -142,7 +142,7 @@ class BrandNewModelTest(unittest.TestCase):
                 loaded = model_class.from_pretrained(folder).eval()
             self.assertIs(type(loaded), model_class)
             self.assertIs(type(loaded.config), BrandNewConfig)
-            self.assert_same_outputs(run(loaded, self.config), run(model, self.config))
+            self.assert_same_outputs(run(loaded, self.config), run(model, self.config), atol=ATOL)
 
     def test_auto_classes(self):
         config = AutoConfig.for_model(MODEL_TYPE, **TINY_CONFIG)

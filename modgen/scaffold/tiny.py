@@ -82,7 +82,14 @@ RULES: dict[str, Callable[[Any], Any]] = {
         _set_to(HIDDEN),
     ),
     **dict.fromkeys(
-        ("num_attention_heads", "num_heads", "encoder_attention_heads", "decoder_attention_heads", "n_head"),
+        (
+            "num_attention_heads",
+            "num_heads",
+            "n_heads",
+            "encoder_attention_heads",
+            "decoder_attention_heads",
+            "n_head",
+        ),
         _set_to(HEADS),
     ),
     **dict.fromkeys(
@@ -152,8 +159,11 @@ def _is_auto(config_class: type) -> bool:
 def _fix_heads(config, defaults: dict, kwargs: dict) -> None:
     """Keep attention valid: heads divide the hidden size, key/value heads divide the heads, head_dim fits."""
     value = lambda key: kwargs.get(key, defaults.get(key))  # noqa: E731
-    heads = next((value(k) for k in ("num_attention_heads", "num_heads", "encoder_attention_heads") if value(k)), None)
-    hidden = next((value(k) for k in ("hidden_size", "d_model", "n_embd", "embed_dim") if value(k)), None)
+    heads = next(
+        (value(k) for k in ("num_attention_heads", "num_heads", "n_heads", "encoder_attention_heads") if value(k)),
+        None,
+    )
+    hidden = next((value(k) for k in ("hidden_size", "d_model", "n_embd", "embed_dim", "dim") if value(k)), None)
     if not isinstance(heads, int) or not isinstance(hidden, int):
         return
     kv_heads = defaults.get("num_key_value_heads")
