@@ -51,10 +51,10 @@ def _kept_aliases(line: cst.SimpleStatementLine, used, added: set[str]) -> cst.S
 def needed_imports(candidates: list[cst.CSTNode], body_code: str, defined: set[str]) -> list[cst.CSTNode]:
     """The candidate imports the body needs, each name imported once (first candidate wins)."""
     loaded = loaded_names(body_code)
-    # Upstream analyses the candidates together with the body: the tests of `if` blocks use names too.
+    # Upstream analyses the candidates together with the body: `if` blocks (`elif` tests too) use names.
     for node in candidates:
         if isinstance(node, cst.If):
-            loaded |= loaded_names(cst.Module([]).code_for_node(node.test))
+            loaded |= loaded_names(cst.Module([]).code_for_node(node))
 
     def used(name: str) -> bool:
         # `import torch.nn` binds `torch.nn`, used through `torch`.

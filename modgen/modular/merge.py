@@ -19,7 +19,7 @@ from modgen.modular.rename import NamePatterns, rename_docs
 from modgen.modular.super_calls import SuperCallUnroller, full_attribute_name, is_docstring
 
 
-_DELETED_METHOD = re.compile(r"\ndef .*\(.*\):\n    raise.*Error\(.*")
+_DELETED_METHOD = re.compile(r"\ndef .*\(.*\).*:[ \t]*(#.*)?\n    raise.*Error\(.*")
 NO_INHERIT = "no_inherit_decorator"
 
 

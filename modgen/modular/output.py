@@ -135,12 +135,28 @@ def _strings(node: cst.CSTNode):
         yield from _strings(child)
 
 
+class _DropTrailingCommas(cst.CSTTransformer):
+    """Remove magic trailing commas, so that ruff lays the shim out afresh (as upstream's output shows)."""
+
+    def leave_Call(self, original_node, updated_node):
+        if updated_node.args:
+            last = updated_node.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(args=[*updated_node.args[:-1], last])
+        return updated_node
+
+    def leave_Dict(self, original_node, updated_node):
+        if updated_node.elements:
+            last = updated_node.elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(elements=[*updated_node.elements[:-1], last])
+        return updated_node
+
+
 def fill_files(modular: ModularMapper) -> GeneratedFiles:
     files = GeneratedFiles(modular)
     for name, node in modular.classes.items():
         files.add_class(name, node)
     if modular.getattr_unit is not None:
-        getattr_node = modular.getattr_unit.node
+        getattr_node = modular.getattr_unit.node.visit(_DropTrailingCommas())
         file_type = getattr_file_type(getattr_node, modular)
         in_file = files.files[file_type]
         deps = modular.augment(modular.dependencies.get("__getattr__", set()) & modular.global_nodes.keys())

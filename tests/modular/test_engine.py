@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from modgen.modular import flatten_file
+from modgen.errors import ModgenError
+from modgen.modular import convert, flatten_file
 from modgen.repo import TransformersTree
 
 
@@ -113,3 +114,158 @@ def test_llama_pass_through_in_project_imports_transformers_absolutely(tmp_path:
         text=True,
     )
     assert result.stdout.strip().endswith("ok"), result.stderr[-2000:]
+
+
+# -- features of the spec, each shown by a real model of the wheel ------------------------------------------------
+# feature -> model folder (modular_<folder>.py unless `folder/name`). Expected output: the wheel's generated files.
+FEATURES = {
+    "pure copy with renaming, implicit dependencies": "mistral",
+    "renaming in identifiers, strings and comments; assignment override in place": "dinov2_with_registers",
+    "all-upper-case parent name (CLIP)": "altclip",
+    "config-mapping casing (XLMRoberta), configuration-only modular": "layoutxlm",
+    "model name from the file name, method removal by raise": "data2vec/data2vec_audio",
+    "multiple prefixes (AriaText), extra bases, __getattr__ shim": "aria",
+    "different suffix (ColPaliForRetrieval), processor-only, protected imports": "colpali",
+    "shared name endings (detr family)": "deformable_detr",
+    "configuration-only modular, attr = AttributeError()": "internlm3",
+    "six output files, video processor, __all__ split": "glm46v",
+    "tokenization output": "siglip2",
+    "feature extractor with torch guards": "kyutai_speech_to_text",
+    "image_processing_pil with copied kwargs": "llava_onevision",
+    "del self.attr, statements before super(), non-statement super()": "bamba",
+    "decorators re-declared, del removes parent assignment": "olmo2",
+    "**super_kwargs and inherited return annotation": "gemma",
+    "post_init kept last": "afmoe",
+    "explicit parent call becomes super()": "cohere2",
+    "GradientCheckpointingLayer replaces nn.Module": "sam2",
+    "@no_inherit_decorator": "ernie4_5",
+    "property setters": "modernbert",
+    "modular helper functions override the parent's": "glm",
+    "functions imported from another model (switch/add)": "kimi_linear",
+    "global indexing follows its variable": "doge",
+    "_DOCSTRING = None keeps the parent constant": "gpt_neox",
+    "..auto imports kept, re-exports through a parent": "llava_next_video",
+    "absolute transformers.models imports": "segformer",
+    "mamba package names never renamed": "falcon_mamba",
+    "5.23: VideoProcessorKwargs to video_processing": "molmo2",
+    "5.23: del removes annotated assignments": "mistral_large4",
+    "5.23: an attribute shadows a parent method": "pocket_tts_audio_tokenizer",
+    "5.23: a base subsuming a parent base replaces it": "embedding_gemma2",
+    "5.23: raising methods with return annotations are removed": "qianfan_ocr",
+}
+
+
+def _modular_path(models: Path, spec: str) -> Path:
+    folder, _, name = spec.partition("/")
+    return models / folder / f"modular_{name or folder}.py"
+
+
+def _generated_siblings(modular: Path) -> dict[Path, str]:
+    """The wheel's files generated from `modular` (their banner names it)."""
+    found = {}
+    for path in modular.parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if f"automatically generated from src/transformers/models/{modular.parent.name}/{modular.name}." in text[:700]:
+            found[path] = text
+    return found
+
+
+@pytest.fixture(scope="module")
+def feature_outputs(installed_tree) -> dict[Path, str]:
+    from modgen.modular import flatten_files
+
+    paths = sorted({_modular_path(installed_tree.models_dir, spec) for spec in FEATURES.values()})
+    return flatten_files(paths, tree=installed_tree)
+
+
+@pytest.mark.parametrize("feature", list(FEATURES))
+def test_feature_matches_the_wheel(feature, feature_outputs, installed_tree):
+    modular = _modular_path(installed_tree.models_dir, FEATURES[feature])
+    expected = _generated_siblings(modular)
+    assert expected, f"the wheel has no file generated from {modular.name}"
+    produced = {path: text for path, text in feature_outputs.items() if path.parent == modular.parent}
+    produced = {path: text for path, text in produced.items() if path.name.endswith(modular.name[len("modular") :])}
+    assert sorted(produced) == sorted(expected)
+    for path, text in expected.items():
+        # Byte-identical apart from the banner's path line (it names the checkout path, ours the same).
+        assert produced[path].splitlines() == text.splitlines(), f"{path.name} differs from the wheel"
+
+
+# -- errors ----------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_models(tmp_path: Path) -> Path:
+    """A transformers-shaped tree in tmp_path whose parents resolve in the installed wheel by absolute import."""
+    models = tmp_path / "src" / "mylib" / "models"
+    (models / "bob").mkdir(parents=True)
+    return models
+
+
+def test_syntax_error_names_file_and_line(fake_models: Path):
+    modular = fake_models / "bob" / "modular_bob.py"
+    modular.write_text(
+        "from transformers.models.llama.modeling_llama import LlamaMLP\n\n\nclass BobMLP(LlamaMLP)\n    pass\n"
+    )
+    with pytest.raises(ModgenError) as error:
+        convert(modular)
+    assert error.value.path == modular and error.value.line == 4 and "syntax error" in error.value.message
+
+
+def test_missing_parent_model(fake_models: Path):
+    modular = fake_models / "bob" / "modular_bob.py"
+    modular.write_text("import torch\nfrom transformers.models.notamodel.modeling_notamodel import XMLP\n")
+    with pytest.raises(ModgenError) as error:
+        convert(modular)
+    assert error.value.line == 2 and "notamodel" in str(error.value)
+    assert "no model folder 'notamodel'" in error.value.hint
+
+
+def test_missing_parent_class(fake_models: Path):
+    modular = fake_models / "bob" / "modular_bob.py"
+    modular.write_text(
+        "from transformers.models.llama.modeling_llama import LlamaMLPX\n\n\nclass BobMLP(LlamaMLPX):\n    pass\n"
+    )
+    with pytest.raises(ModgenError) as error:
+        convert(modular)
+    assert error.value.line == 4 and "LlamaMLPX is not a class of transformers.models.llama.modeling_llama" in str(
+        error.value
+    )
+
+
+def test_import_cycle_names_the_chain(fake_models: Path):
+    from modgen.modular import flatten_files
+
+    for name, other in (("alice", "bob"), ("bob", "alice")):
+        (fake_models / name).mkdir(exist_ok=True)
+        (fake_models / name / f"modular_{name}.py").write_text(
+            f"import torch\nfrom ..{other}.modeling_{other} import {other.title()}MLP\n\n\n"
+            f"class {name.title()}MLP({other.title()}MLP):\n    pass\n"
+        )
+    paths = [fake_models / name / f"modular_{name}.py" for name in ("alice", "bob")]
+    with pytest.raises(ModgenError) as error:
+        flatten_files(paths)
+    assert "modular_alice.py -> modular_bob.py -> modular_alice.py" in error.value.message
+    assert error.value.line == 2
+
+
+def test_config_imported_from_modeling_file(fake_models: Path):
+    modular = fake_models / "bob" / "modular_bob.py"
+    modular.write_text("from transformers.models.llama.modeling_llama import LlamaConfig\n")
+    with pytest.raises(ModgenError) as error:
+        convert(modular)
+    assert error.value.line == 1 and "configuration_llama" in error.value.hint
+
+
+# -- a sample of the corpus -----------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_sample_of_the_wheel_is_byte_identical(installed_tree):
+    """Every 11th modular file of the wheel (30 of 326), flattened in one batch, equals the shipped files."""
+    from modgen.modular import flatten_files
+
+    modulars = sorted(installed_tree.models_dir.glob("*/modular_*.py"))[::11]
+    outputs = flatten_files(modulars, tree=installed_tree)
+    differing = []
+    for modular in modulars:
+        for path, text in _generated_siblings(modular).items():
+            if outputs.get(path, "").splitlines()[1:] != text.splitlines()[1:]:
+                differing.append(path.name)
+    assert len(modulars) >= 29 and not differing
