@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from modgen.copies.engine import MarkerSite
-from modgen.copies.resolve import module_path
 from modgen.errors import UsageError
 from modgen.repo import Repository
 
@@ -42,14 +41,15 @@ def given_files(paths: list[str | Path]) -> set[Path]:
     return selected
 
 
-def source_file(site: MarkerSite) -> Path | None:
-    located = module_path(site.area.base, site.marker.object_path)
-    return located[0] if located else None
+def source_candidates(site: MarkerSite) -> list[Path]:
+    """Every file the marker's source could be in (`a.py`, `a/b.py`, ...): one may have been deleted."""
+    parts = site.marker.object_path.split(".")
+    return [site.area.base.joinpath(*parts[:k]).with_suffix(".py") for k in range(1, len(parts))]
 
 
 def selected_sites(sites: list[MarkerSite], selected: set[Path]) -> list[MarkerSite]:
     """Markers in a selected file, or whose source file is selected (all paths absolute and resolved)."""
-    return [s for s in sites if s.path in selected or source_file(s) in selected]
+    return [s for s in sites if s.path in selected or any(p in selected for p in source_candidates(s))]
 
 
 def selected_modular(modular: list[Path], selected: set[Path], related: dict[Path, list[Path]]) -> list[Path]:

@@ -225,3 +225,12 @@ def test_fix_keeps_an_extra_ignored_method_where_it_was(tree):
     assert tree.check(fix=True).findings == []
     # P7: upstream moves the ignored method to the end of the class.
     assert tree.read(ROBERTA) == with_extra
+
+
+def test_deleting_a_source_file_flags_its_copies_with_changed_paths(tree):
+    from .test_grammar import INTERMEDIATE_COPY
+
+    tree.write(ROBERTA, INTERMEDIATE_COPY)
+    (tree.root / BERT_PATH).unlink()
+    report = tree.check(paths=[tree.root / BERT_PATH])
+    assert [(f.kind, f.path.name) for f in report.findings] == [("dangling", "modeling_roberta.py")]
