@@ -149,6 +149,7 @@ def _shrink(config) -> dict[str, Any]:
                 kwargs[key] = shrunk
     _fix_heads(config, defaults, kwargs)
     _fix_vision(defaults, kwargs)
+    _fix_image_tokens(defaults, kwargs)
     return kwargs
 
 
@@ -185,6 +186,15 @@ def _fix_vision(defaults: dict, kwargs: dict) -> None:
     patch = kwargs.get("patch_size", defaults.get("patch_size"))
     if "encoder_stride" in defaults and isinstance(patch, int):
         kwargs["encoder_stride"] = patch
+
+
+def _fix_image_tokens(defaults: dict, kwargs: dict) -> None:
+    """A VLM that pools its vision tower's patches into `mm_tokens_per_image` tokens (gemma3): pool the shrunk
+    grid of patches 2 by 2."""
+    vision = {**(defaults.get("vision_config") or {}), **(kwargs.get("vision_config") or {})}
+    if isinstance(defaults.get("mm_tokens_per_image"), int) and isinstance(vision.get("image_size"), int):
+        per_side = vision["image_size"] // vision["patch_size"]
+        kwargs["mm_tokens_per_image"] = max(1, per_side // 2) ** 2
 
 
 def _token_keys(config: dict) -> list[str]:

@@ -6,6 +6,9 @@ from inputs.common import BATCH_SIZE, SEQ_LENGTH, ordinary_token_ids, random_flo
 
 
 def image_tokens(config):
+    pooled = getattr(config, "mm_tokens_per_image", None)  # gemma3 pools the patches into this many tokens
+    if pooled:
+        return pooled
     vision = config.vision_config
     count = (vision.image_size // vision.patch_size) ** 2
     return count + 1 if getattr(config, "vision_feature_select_strategy", "default") == "full" else count

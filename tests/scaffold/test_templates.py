@@ -47,6 +47,9 @@ PARENTS = {
     "llava": "vlm",
     "clip": "dual_encoder",
 }
+# More parents whose family and tiny config are checked (their rendered tests pass too, but running them all
+# would cost minutes).
+MORE_PARENTS = {"gemma3": "vlm", "distilbert": "encoder", "gpt2": "causal_lm", "hubert": "speech", "mbart": "seq2seq"}
 LAYER_FIELDS = ("num_hidden_layers", "num_layers", "n_layer", "encoder_layers", "decoder_layers", "num_decoder_layers")
 
 
@@ -54,9 +57,9 @@ def parent_prefix(tree, model_type: str) -> str:
     return prefix_of_config(tree.config_mapping[model_type])
 
 
-@pytest.mark.parametrize("model_type", sorted(PARENTS))
+@pytest.mark.parametrize("model_type", sorted({**PARENTS, **MORE_PARENTS}))
 def test_family(model_type):
-    assert describe_parent(model_type).family == PARENTS[model_type]
+    assert describe_parent(model_type).family == {**PARENTS, **MORE_PARENTS}[model_type]
 
 
 def _levels(config):
@@ -67,7 +70,7 @@ def _levels(config):
             yield from _levels(getattr(config, key))
 
 
-@pytest.mark.parametrize("model_type", sorted(PARENTS))
+@pytest.mark.parametrize("model_type", sorted({**PARENTS, **MORE_PARENTS}))
 def test_tiny_config(model_type):
     """Within transformers' limits for model tests, with special tokens inside the vocabulary, and every model
     class of the parent builds from it (`verify_tiny_config` builds them on the meta device)."""
