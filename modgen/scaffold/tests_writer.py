@@ -171,6 +171,8 @@ def copy_parent_tests(
 
 @dataclass(frozen=True)
 class ParentModel:
+    """A parent model as its tests see it."""
+
     config_class: type
     auto_classes: dict[str, str]  # Auto class name -> parent model class name
     model_classes: list[str]  # every model class, in Auto-class order
@@ -179,6 +181,8 @@ class ParentModel:
 
 
 def describe_parent(model_type: str) -> ParentModel:
+    """The parent's config class, the model classes its Auto classes build and its family, from the installed
+    transformers (the tests import it: their parent must be importable there)."""
     import transformers
     from transformers.models.auto import configuration_auto, modeling_auto
 
