@@ -84,3 +84,18 @@ def test_cli_uses_the_checkout_given_by_repo(tmp_path, installed_tree, cache):
     result = CliRunner().invoke(main, ["closest", "mistral", "--repo", str(tmp_path), "--json", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert [m["model"] for m in json.loads(result.output)] == ["llama", "qwen2"]
+
+
+def test_cli_repo_may_be_a_checkout_inside_another_repository(tmp_path, installed_tree, cache):
+    from click.testing import CliRunner
+
+    from modgen.cli import main
+    from tests.conftest import git_init
+
+    checkout = tmp_path / "outer" / "transformers-src"
+    (checkout / "src").mkdir(parents=True)
+    small_tree(checkout / "src", installed_tree, models=("llama", "mistral"))
+    git_init(tmp_path / "outer")  # an unpacked sdist inside one's own git repository
+    result = CliRunner().invoke(main, ["closest", "mistral", "--repo", str(checkout), "--top", "1", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1. ") and "llama" in result.output.splitlines()[0]
