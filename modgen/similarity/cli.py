@@ -30,7 +30,14 @@ def tree_for(repo: Path | None) -> TransformersTree:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, best first.")
 @click.option("--exclude", multiple=True, metavar="MODEL", help="Leave a model out (repeatable).")
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Repository to use.")
-@click.option("--jobs", "-j", default=os.cpu_count() or 1, show_default=True, help="Processes to build the index.")
+@click.option(
+    "--jobs",
+    "-j",
+    default=os.cpu_count() or 1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes to build the index.",
+)
 def closest(target: str, top: int, as_json: bool, exclude: tuple[str, ...], repo: Path | None, jobs: int) -> None:
     """The models closest to TARGET (a .py file or a model name), by the structure of their code."""
     from modgen.similarity.ranking import rank
