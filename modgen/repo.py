@@ -284,9 +284,8 @@ class Repository:
                 f"{start} is not in a repository",
                 hint="run modgen inside a transformers checkout or a project made by `modgen init`",
             )
-        pyproject = read_pyproject(root)
-        options = pyproject.get("tool", {}).get("modgen", {})
-        if (root / "src" / "transformers" / "models" / "auto").is_dir():
+        options = _modgen_options(root)
+        if _is_transformers_checkout(root):
             settings = Settings(markers=bool(options.get("markers", False)), raw=options)
             tree = TransformersTree((root / "src" / "transformers").resolve())
             return cls(root, RepoKind.TRANSFORMERS, "transformers", settings, tree)
@@ -302,7 +301,15 @@ class Repository:
 
 
 def _find_root(start: Path) -> Path | None:
+    """The nearest enclosing transformers checkout or modgen project; else the git root; else a pyproject.
+
+    The nearest one wins so that a checkout kept inside another git repository (an unpacked sdist in a cache
+    folder, a vendored copy) is found as itself, not as the outer repository.
+    """
     folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if _is_transformers_checkout(candidate) or "package" in _modgen_options(candidate):
+            return candidate
     try:
         import git
 
@@ -313,6 +320,14 @@ def _find_root(start: Path) -> Path | None:
         if (candidate / "pyproject.toml").is_file():
             return candidate
     return None
+
+
+def _is_transformers_checkout(root: Path) -> bool:
+    return (root / "src" / "transformers" / "models" / "auto").is_dir()
+
+
+def _modgen_options(root: Path) -> dict:
+    return read_pyproject(root).get("tool", {}).get("modgen", {})
 
 
 def _guess_package(root: Path) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,14 @@ def test_discover_rejects_other_folders(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     with pytest.raises(UsageError, match="is neither a transformers checkout"):
         Repository.discover(tmp_path)
+
+
+def test_discover_prefers_the_nearest_checkout(sdist_repo: Path):
+    # A checkout inside another git repository (here: a copy of the sdist inside the sdist's own git repo)
+    # is found as itself.
+    inner = sdist_repo / "vendored"
+    shutil.copytree(sdist_repo / "src" / "transformers" / "models" / "llama", inner / "src/transformers/models/llama")
+    (inner / "src" / "transformers" / "models" / "auto").mkdir()
+    repo = Repository.discover(inner / "src" / "transformers" / "models" / "llama")
+    assert repo.root == inner.resolve()
+    assert repo.transformers.package_dir == (inner / "src" / "transformers").resolve()
