@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from modgen.formatting import ruff_binary
+from modgen.formatting import DEFAULT_RUFF_CONFIG, ruff_binary
 from modgen.naming import camel_case, prefix_of_config
-from modgen.repo import Repository
+from modgen.repo import RepoKind, Repository, Settings
 from modgen.scaffold import tiny
 from modgen.scaffold.tests_writer import (
     TemplateSpec,
@@ -283,3 +283,41 @@ def test_rendered_template_in_transformers_itself(sdist_repo, installed_tree):
     run = _run_pytest(sdist_repo, "tests/models/llama")
     assert run.returncode == 0, run.stdout[-20000:]
     assert "6 passed" in run.stdout
+
+
+@pytest.mark.parametrize("kind", [RepoKind.TRANSFORMERS, RepoKind.PROJECT])
+def test_rendered_module_imports_and_lints(tmp_path, installed_tree, kind):
+    """Inside transformers the new model comes from `transformers`, in a project from `<package>.models.<new>`;
+    either way the written file passes transformers' own ruff rules."""
+    if kind is RepoKind.PROJECT:
+        repo = _project(tmp_path)
+    else:
+        repo = Repository(tmp_path, kind, "transformers", Settings(markers=False), installed_tree)
+    with Transaction(repo.root) as transaction:
+        written = write_tests(
+            transaction, repo, installed_tree.resolve_model("bart"), parent_model_type="bart", parent_prefix="Bart",
+            new_name="bob", new_prefix="Bob",
+        )  # fmt: skip
+        text = transaction.read(written.files[-1])
+    tree = ast.parse(text)
+    sources = {node.module: {a.name for a in node.names} for node in tree.body if isinstance(node, ast.ImportFrom)}
+    new_module = "transformers" if kind is RepoKind.TRANSFORMERS else "standin.models.bob"
+    assert {"BobConfig", "BobModel", "BobForConditionalGeneration", "BobForCausalLM"} <= sources[new_module]
+    assert {"BartConfig", "BartModel", "BartForConditionalGeneration"} <= sources["transformers.models.bart"]
+    assert {"AutoConfig", "AutoModel", "AutoModelForSeq2SeqLM"} <= sources["transformers"]
+    check = subprocess.run(
+        [
+            ruff_binary(),
+            "check",
+            "--no-cache",
+            "--config",
+            str(DEFAULT_RUFF_CONFIG),
+            "--stdin-filename",
+            "test_modeling_bob.py",
+            "-",
+        ],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
