@@ -14,8 +14,6 @@ from modgen.repo import Repository, TransformersTree
 
 def tree_for(repo: Path | None) -> TransformersTree:
     """The transformers tree in use: the repository's (checkout or installed), else the installed one."""
-    if repo is not None and (repo / "src" / "transformers" / "models" / "auto").is_dir():
-        return TransformersTree((repo / "src" / "transformers").resolve())  # a checkout, even inside another repo
     try:
         return Repository.discover(repo or ".").transformers
     except UsageError:
