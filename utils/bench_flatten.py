@@ -136,10 +136,14 @@ def main() -> None:
         markers_seconds, result = run_cli(*modular_paths, "--out", marked, "--jobs", JOBS, "--keep-going")
         print(f"  exit {result.returncode}: {tail(result)}")
         plain_outputs = sorted(p.relative_to(plain) for p in plain.glob("*/*.py"))
-        markers_same_ast = sum(
-            (marked / r).is_file() and same_ast((marked / r).read_text(), (plain / r).read_text())
+        markers_differ = [
+            r
             for r in plain_outputs
-        )
+            if not ((marked / r).is_file() and same_ast((marked / r).read_text(), (plain / r).read_text()))
+        ]
+        markers_same_ast = len(plain_outputs) - len(markers_differ)
+        with (REPORT_DIR / "differing.txt").open("a", encoding="utf-8") as listing:
+            listing.writelines(f"{r}\tmarkers change the AST\n" for r in markers_differ)
 
         print("checking a copy of the wheel's tree laid out as a repository ...", flush=True)
         shutil.copytree(tree.package_dir, repo / "src" / "transformers", ignore=shutil.ignore_patterns("__pycache__"))
@@ -148,6 +152,7 @@ def main() -> None:
             repo / "src" / "transformers" / "models", "--check", "--jobs", JOBS, "--keep-going"
         )
         stale = sum(line.startswith("+++ ") for line in check.stdout.splitlines())
+        (REPORT_DIR / "check.diff").write_text(check.stdout, encoding="utf-8")
         print(f"  exit {check.returncode}: {tail(check)}")
 
         single_path = tree.models_dir / SINGLE / f"modular_{SINGLE}.py"
@@ -156,7 +161,7 @@ def main() -> None:
 
     total = len(shipped)
     print()
-    print(f"differing files: {REPORT_DIR / 'differing.txt'} (diffs: {REPORT_DIR / 'differing.diff'})")
+    print(f"differing files: {REPORT_DIR / 'differing.txt'} (diffs: differing.diff, --check's: check.diff)")
     print(f"byte-identical (banner path aside): {byte_identical}/{total}")
     print(f"AST-identical:                      {ast_identical}/{total}")
     print(f"with markers, AST-identical to --no-markers: {markers_same_ast}/{len(plain_outputs)}")
