@@ -303,3 +303,29 @@ def test_project_model_imports_transformers_absolutely_and_runs(project: Path, m
     assert MARKERS_NOTICE not in result.stderr
     marked = (project / "marked" / "bob" / "modeling_bob.py").read_text()
     assert ast.dump(ast.parse(marked)) == ast.dump(ast.parse(modeling))
+
+
+def test_check_shows_missing_files_and_keep_going_writes_what_it_can(project: Path):
+    models = project / "src/mylib/models"
+    kim = add_model(models, "kim", PROJECT_BOB.replace("Bob", "Kim").replace('"bob"', '"kim"'))
+    lou = add_model(
+        models, "lou", PROJECT_BOB.replace("Bob", "Lou").replace('"bob"', '"lou"').replace("MLP", "Nothing")
+    )
+
+    result = flatten(kim, "--check", "--no-markers")
+    assert result.exit_code == 1
+    assert "--- /dev/null" in result.stdout
+    assert f"+++ {kim.parent / 'modeling_kim.py'}" in result.stdout
+    assert not (kim.parent / "modeling_kim.py").exists()
+
+    result = flatten(models, "--no-markers")
+    assert result.exit_code == 2
+    assert f"error: {lou}:" in result.stderr
+    assert not (kim.parent / "modeling_kim.py").exists()
+
+    result = flatten(models, "--no-markers", "--keep-going")
+    assert result.exit_code == 2
+    assert f"error: {lou}:" in result.stderr
+    assert "1 modular files failed" in result.stderr
+    assert "class KimMLP(nn.Module):" in (kim.parent / "modeling_kim.py").read_text()
+    assert sorted(p.name for p in lou.parent.iterdir()) == ["__init__.py", lou.name]
