@@ -245,12 +245,17 @@ def test_readme_and_checklist(project):
 
 @pytest.mark.slow
 def test_make_test_passes(tmp_path: Path):
-    """`make test` of a project with a model like llama: the project's tests and the model's generated tests."""
+    """A project with a model like llama passes its own checks and tests: `make repo-consistency quality test`."""
     root = tmp_path / "project"
     assert modgen("init", root, "--package", "mylib").returncode == 0
     like = modgen("like", "llama", "--name", "bob", cwd=root)
     assert like.returncode == 0, like.stderr
     assert (root / "tests" / "models" / "bob" / "test_modeling_bob.py").is_file()
+    # Generated files in sync with the modular file, markers verified, ruff-clean: what the project's CI runs.
+    checks = subprocess.run(
+        ["make", "repo-consistency", "quality", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True
+    )
+    assert checks.returncode == 0, checks.stdout[-3000:] + checks.stderr[-2000:]
     run = subprocess.run(["make", "test", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout.splitlines()[-1] and "failed" not in run.stdout.splitlines()[-1]
