@@ -292,7 +292,10 @@ def render_for_parent(
         parent_prefix=parent_prefix,
         project_package=repo.package if repo.kind is RepoKind.PROJECT else None,
     )
-    module = render_template(spec)
+    try:
+        module = render_template(spec)
+    except ModgenError as error:  # e.g. a model class without the parent's prefix: nothing to rename it to
+        raise NoTemplate(error.message) from error
     renames = [
         Rename(PLACEHOLDER_NEW[0], new_name, PLACEHOLDER_NEW[1], new_prefix),
         Rename(PLACEHOLDER_PARENT[0], parent_folder, PLACEHOLDER_PARENT[1], parent_prefix),
