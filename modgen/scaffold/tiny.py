@@ -169,9 +169,12 @@ def _fix_heads(config, defaults: dict, kwargs: dict) -> None:
         return
     kv_heads = defaults.get("num_key_value_heads")
     if isinstance(kv_heads, int) and heads:
-        # Grouped-query attention stays grouped; multi-head stays multi-head.
+        # Multi-head attention stays multi-head, multi-query stays multi-query, grouped-query stays grouped.
         original_heads = defaults.get("num_attention_heads") or kv_heads
-        kwargs["num_key_value_heads"] = heads if kv_heads >= original_heads else max(1, heads // 2)
+        if kv_heads >= original_heads:
+            kwargs["num_key_value_heads"] = heads
+        else:
+            kwargs["num_key_value_heads"] = 1 if kv_heads == 1 else max(1, heads // 2)
     if isinstance(defaults.get("head_dim"), int):
         kwargs["head_dim"] = hidden // heads
     if isinstance(defaults.get("d_kv"), int):
