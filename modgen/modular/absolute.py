@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
+from modgen.modular.sources import is_generated_file
+
 
 def _absolute_module(node: cst.ImportFrom, parent_key: str) -> cst.ImportFrom:
     level = len(node.relative)
-    if level < 2:  # no dots: already absolute; one dot: a sibling file of the new model, which it also has
-        return node
+    module = cst.Module([]).code_for_node(node.module) if node.module is not None else ""
+    if level == 0 or (level == 1 and is_generated_file(module)):
+        return node  # absolute already, or a sibling file the new model also has (`.configuration_bob`)
     package = parent_key.split(".")[:-1]
     base = package[: len(package) - (level - 1)]
     tail = [cst.Module([]).code_for_node(node.module)] if node.module is not None else []

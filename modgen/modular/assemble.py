@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from modgen.modular.absolute import make_absolute
@@ -11,6 +13,7 @@ from modgen.modular.mapper import EMPTY_MODULE, parse_units
 from modgen.modular.modular_mapper import ModularMapper
 from modgen.modular.output import GeneratedFiles, fill_files
 from modgen.modular.pil import copy_into_pil, names_to_copy
+from modgen.modular.sources import is_generated_file
 
 
 # Files where torch and torchvision are soft dependencies: their imports get `is_*_available()` guards.
@@ -29,7 +32,12 @@ def import_candidates(modular: ModularMapper, files: GeneratedFiles, absolute: b
     sources.append([(EMPTY_MODULE.code_for_node(node), node) for node in files.cross_imports])
     parse_units(modular.imports)
     for key, mapper in modular.parent_mappers.items():
-        units = [(unit.source, unit) for unit in mapper.imports if unit.source.strip() not in seen]
+        if absolute:
+            # The parent's helper files (`.generation_whisper`) stay the parent's: imported from it, unrenamed.
+            units = [helper_original(unit) for unit in mapper.imports]
+        else:
+            units = mapper.imports
+        units = [(unit.source, unit) for unit in units if unit.source.strip() not in seen]
         parse_units([unit for _, unit in units])
         sources.append([(code, make_absolute(unit.node, key) if absolute else unit.node) for code, unit in units])
     for nodes in sources:
@@ -39,6 +47,16 @@ def import_candidates(modular: ModularMapper, files: GeneratedFiles, absolute: b
                 seen.add(code)
                 candidates.append(node)
     return candidates
+
+
+def helper_original(unit):
+    """The unrenamed import of a parent's helper sibling file (not a generated file type), else `unit`."""
+    statement = unit.stmts[0]
+    original = getattr(unit, "original", None)
+    helper = isinstance(statement, ast.ImportFrom) and statement.level == 1
+    if original is not None and helper and not is_generated_file(statement.module or ""):
+        return original
+    return unit
 
 
 def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str, str]:

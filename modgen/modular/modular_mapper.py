@@ -20,7 +20,7 @@ from modgen.modular.mapper import ModuleMapper, Unit, parent_units, split_units,
 from modgen.modular.parent_mapper import ParentMapper
 from modgen.modular.prefixes import infer_prefixes
 from modgen.modular.rename import NamePatterns, rename_source
-from modgen.modular.sources import ParentModule, is_model_specific, read_file, resolve_parent
+from modgen.modular.sources import ParentModule, is_generated_file, is_model_specific, read_file, resolve_parent
 from modgen.repo import TransformersTree
 
 
@@ -32,6 +32,8 @@ class ModularMapper(ModuleMapper):
         self.casing = casing
         self.parents: dict[str, ParentModule] = {}  # key -> parent module, in first-import order
         self.imported_from: dict[str, str] = {}  # imported name -> parent key
+        # Outside a transformers tree (a project of one's own), the output imports transformers absolutely.
+        self.absolute = TransformersTree.containing(path) is None
         try:
             syntax = ast.parse(source)
         except SyntaxError as error:
@@ -120,7 +122,7 @@ class ModularMapper(ModuleMapper):
         self.renamers: dict[str, NamePatterns] = {}
         for key, parent in self.parents.items():
             patterns = NamePatterns(parent.model, prefixes[key], self.casing)
-            mapper = parsed_parent(parent.path, patterns, self.model_name)
+            mapper = parsed_parent(parent.path, patterns, self.model_name, self.absolute)
             mapper.merge_modular(self)
             self.parent_mappers[key] = mapper
             self.renamers[key] = patterns
@@ -182,13 +184,35 @@ class ModularMapper(ModuleMapper):
         return {name: index for index, name in enumerate(ordered)}
 
 
-def parsed_parent(path: Path, patterns: NamePatterns, original_new_name: str) -> ParentMapper:
+def kept_imported_names(units: list[Unit], absolute: bool) -> frozenset[str]:
+    """In a project of one's own, names a parent imports from modules that are not renamed with the model:
+    transformers' own modules (`from ...image_utils import OPENAI_CLIP_MEAN`) and the parent's helper files
+    (`from .generation_whisper import WhisperGenerationMixin`), which the new model does not have.
+
+    Inside transformers, upstream renames them too (`Wav2Vec2BaseModelOutput` from `...modeling_outputs` becomes
+    `Data2VecAudioBaseModelOutput`, which data2vec then defines), and the output must match upstream's."""
+    kept: set[str] = set()
+    if not absolute:
+        return frozenset()
+    for unit in units:
+        statement = unit.stmts[0]
+        if not isinstance(statement, ast.ImportFrom) or not statement.level:
+            continue
+        module = statement.module or ""
+        sibling_helper = statement.level == 1 and not is_generated_file(module)
+        if (statement.level >= 3 and not module.startswith("models.")) or sibling_helper:
+            kept.update(alias.asname or alias.name for alias in statement.names)
+    return frozenset(kept)
+
+
+def parsed_parent(path: Path, patterns: NamePatterns, original_new_name: str, absolute: bool) -> ParentMapper:
     """A parent module mapped under the new model's names; statements are renamed only when emitted."""
     source = read_file(path)
     try:
         units = parent_units(str(path.resolve()), source)
     except SyntaxError as error:
         raise ModgenError(f"the parent module does not parse: {error.msg}", path=path, line=error.lineno) from None
+    patterns.keep = kept_imported_names(units, absolute)
     renamed_texts: dict[str, str] = {}
 
     def rename_text(text: str) -> str:

@@ -48,11 +48,13 @@ class NamePatterns:
         self.table = {old: new, old.upper(): new.upper(), self.cased_old: self.cased_new}
         self.regex = _compile(tuple(self.table))
         self._cache: dict[str, str] = {}
+        # Names the parent imports from modules that are not renamed with it (`OPENAI_CLIP_MEAN`): kept as they are.
+        self.keep: frozenset[str] = frozenset()
 
     def replace(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE:
+            if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE or text in self.keep:
                 cached = text
             else:
                 cached = self.regex.sub(self._replacement, text)

@@ -32,6 +32,11 @@ class ParentModule:
     file_type: str  # `modeling`
 
 
+def is_generated_file(module: str) -> bool:
+    """`configuration_x`, `modeling_x`, ...: a file type the flattener generates (not `generation_x`)."""
+    return bool(_MODEL_FILE.match(module))
+
+
 def is_model_specific(module: str) -> bool:
     """`..llama.modeling_llama`, `...models.llama.modeling_llama`, `transformers.models.llama.modeling_llama`."""
     if any(skip in module for skip in IMPORTS_TO_SKIP):

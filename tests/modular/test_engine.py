@@ -269,3 +269,33 @@ def test_sample_of_the_wheel_is_byte_identical(installed_tree):
             if outputs.get(path, "").splitlines()[1:] != text.splitlines()[1:]:
                 differing.append(path.name)
     assert len(modulars) >= 29 and not differing
+
+
+def test_markers_are_comments_only(installed_tree):
+    """With markers on, the output carries `# Copied from` lines and is otherwise the same program."""
+    modular = installed_tree.models_dir / "mistral" / "modular_mistral.py"
+    plain = flatten_file(modular, tree=installed_tree)
+    marked = flatten_file(modular, markers=True, tree=installed_tree)
+    assert sorted(plain) == sorted(marked)
+    for path, text in plain.items():
+        assert ast.dump(ast.parse(marked[path])) == ast.dump(ast.parse(text))
+        assert "# Copied from transformers.models." in marked[path] and "# Copied from" not in text
+
+
+def test_project_outputs_keep_transformers_names_and_helpers(tmp_path: Path, installed_tree):
+    """Outside transformers, names imported from transformers' own modules (`OPENAI_CLIP_MEAN`) and the parent's
+    helper files (`generation_whisper`) are not renamed: the new model has no such modules."""
+    folder = tmp_path / "src" / "mylib" / "models" / "bob"
+    folder.mkdir(parents=True)
+    modular = folder / "modular_bob.py"
+    modular.write_text(
+        "from transformers.models.clip.image_processing_clip import CLIPImageProcessor\n"
+        "from transformers.models.whisper.modeling_whisper import WhisperForConditionalGeneration\n\n\n"
+        "class BobImageProcessor(CLIPImageProcessor):\n    pass\n\n\n"
+        "class BobForConditionalGeneration(WhisperForConditionalGeneration):\n    pass\n"
+    )
+    texts = convert(modular)
+    assert "OPENAI_CLIP_MEAN" in texts["image_processing_bob.py"]
+    modeling = texts["modeling_bob.py"]
+    assert "from transformers.models.whisper.generation_whisper import WhisperGenerationMixin" in modeling
+    assert "class BobForConditionalGeneration(WhisperGenerationMixin, BobPreTrainedModel)" in modeling
