@@ -17,6 +17,7 @@ from modgen.repo import Repository
 from modgen.scaffold import docs
 from modgen.scaffold.context import REUSED_FILE_TYPES, LikeContext, build_context
 from modgen.scaffold.flatten_step import flatten_new_model
+from modgen.scaffold.helpers import copy_helper, helper_modules, helper_name
 from modgen.scaffold.mappings import NewEntry, auto_classes, new_entries
 from modgen.scaffold.modular_writer import CopiedClass, copied_classes, license_header, modular_source
 from modgen.scaffold.register_project import project_init
@@ -38,6 +39,7 @@ class Plan:
     classes: list[CopiedClass]
     entries: list[NewEntry]
     steps: list[Step]
+    helpers: dict[Path, Path] = field(default_factory=dict)  # new path -> the parent's helper module it copies
 
     @property
     def public_classes(self) -> list[str]:
@@ -100,6 +102,7 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
         {context.parent.name: context.new_name},
     )
     file_types = list(dict.fromkeys(c.file_type for c in classes))
+    helpers = {context.model_dir / helper_name(context, h): h for h in helper_modules(context)}
     auto_dir = repo.models_dir / "auto"
     steps = [
         Step(
@@ -109,8 +112,10 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
         ),
         Step(
             "flatten",
-            "flatten it into standalone files" + (" with `# Copied from` markers" if repo.markers else ""),
-            creates=[context.generated_path(t) for t in file_types],
+            "flatten it into standalone files"
+            + (" with `# Copied from` markers" if repo.markers else "")
+            + (f", and copy {len(helpers)} helper module(s) they import" if helpers else ""),
+            creates=[context.generated_path(t) for t in file_types] + list(helpers),
         ),
     ]
     if context.in_transformers:
@@ -160,7 +165,7 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
     )
     steps.append(Step("format", "run ruff on what was written"))
     refuse_existing([path for step in steps for path in step.creates], repo.root)
-    return Plan(context, classes, entries, steps)
+    return Plan(context, classes, entries, steps, helpers)
 
 
 def refuse_existing(paths: list[Path], root: Path) -> None:
@@ -209,6 +214,8 @@ def flatten(run: Run) -> None:
     run.generated = flatten_new_model(run.context, modular.read_text(encoding="utf-8"))
     for path, text in run.generated.items():
         run.transaction.write(path, text)
+    for path, helper in run.plan.helpers.items():
+        run.authored.append(run.transaction.write(path, copy_helper(run.context, helper)))
 
 
 def register_model(run: Run) -> None:

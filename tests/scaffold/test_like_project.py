@@ -301,3 +301,26 @@ def test_registrations_needing_optional_backends_are_guarded(tmp_path: Path):
     unguarded = "\n".join(ast.unparse(node) for node in module.body if not isinstance(node, ast.If))
     assert "Speech2TextTokenizer" not in unguarded
     assert "AutoModelForSpeechSeq2Seq.register(S2tBobConfig, S2tBobForConditionalGeneration" in unguarded
+
+
+def test_helper_modules_of_the_parent_are_copied(tmp_path: Path):
+    """whisper's modeling file imports `.generation_whisper`; the flattened file imports `.generation_NEW`."""
+    import ast
+
+    from modgen.repo import Repository
+    from modgen.scaffold.helpers import copy_helper
+    from modgen.scaffold.plan import make_plan
+
+    root = tmp_path / "project"
+    assert modgen("init", root, "--package", "mylib").returncode == 0
+    plan = make_plan(Repository.discover(root), "whisper", "wbob")
+    folder = root.resolve() / "src" / "mylib" / "models" / "wbob"
+    (new_path, helper), *others = plan.helpers.items()
+    assert others == [] and new_path == folder / "generation_wbob.py" and helper.name == "generation_whisper.py"
+    module = ast.parse(copy_helper(plan.context, helper))
+    classes = {node.name for node in module.body if isinstance(node, ast.ClassDef)}
+    assert "WbobGenerationMixin" in classes and "WhisperGenerationMixin" not in classes
+    imports = {node.module: node.level for node in module.body if isinstance(node, ast.ImportFrom)}
+    assert all(level == 0 for level in imports.values()), imports  # absolute in a project
+    assert "transformers.models.whisper.tokenization_whisper" in imports  # the reused tokenizer's module
+    assert "transformers.generation" in imports
