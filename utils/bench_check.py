@@ -59,7 +59,16 @@ def lay_out(root: Path) -> Path:
     return root
 
 
-CPU: dict[int, float] = {}  # id(report) -> CPU seconds of the run (user + system of the child)
+# `modgen check` runs from a snapshot of the modgen package taken at the start: the cache keys include modgen's
+# own code, so edits to the working tree during a long run would otherwise turn warm runs cold.
+SNAPSHOT_ENV: dict[str, str] = dict(os.environ)
+
+
+def snapshot_modgen(folder: Path) -> None:
+    import modgen
+
+    shutil.copytree(Path(modgen.__file__).parent, folder / "modgen", ignore=shutil.ignore_patterns("__pycache__"))
+    SNAPSHOT_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
 
 
 def child_cpu() -> float:
@@ -71,7 +80,11 @@ def check(root: Path, *args: str) -> tuple[int, dict, float]:
     """`modgen check --json ARGS` in `root`: (exit code, report, wall seconds); CPU seconds go in `report`."""
     started, cpu = time.perf_counter(), child_cpu()
     result = subprocess.run(
-        [sys.executable, "-m", "modgen", "check", "--json", *args], cwd=root, capture_output=True, text=True
+        [sys.executable, "-m", "modgen", "check", "--json", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=SNAPSHOT_ENV,
     )
     seconds = time.perf_counter() - started
     cpu = child_cpu() - cpu
@@ -183,6 +196,7 @@ def main() -> None:
             failures.append(what)
 
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        snapshot_modgen(Path(tmp) / "snapshot")
         root = lay_out(Path(tmp) / "transformers")
         rng = random.Random(SEED)
         print(f"laid out the installed transformers wheel in {root}", file=sys.stderr)
