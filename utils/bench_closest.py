@@ -36,6 +36,23 @@ from modgen.similarity.ranking import comparable, rank_units  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+# Research-style files (tests/similarity/fixtures, written after the papers' reference code, with their own
+# names and structure) and the model each is an implementation of. Its family: that model and every model built
+# from it (modular files, `# Copied from` comments).
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "similarity" / "fixtures"
+RESEARCH = {
+    "tiny_llama.py": "llama",
+    "attention_only.py": "llama",
+    "moe_block.py": "mixtral",
+    "tiny_gpt2.py": "gpt2",
+    "tiny_t5.py": "t5",
+    "tiny_bert.py": "bert",
+    "tiny_clip.py": "clip",
+    "tiny_vit.py": "vit",
+    "tiny_wav2vec2.py": "wav2vec2",
+    "tiny_whisper.py": "whisper",
+}
+
 
 def queries(tree: TransformersTree, graph: dict) -> list[tuple[str, Path, frozenset[str], frozenset[str]]]:
     """(model, query file, gold parents, excluded models) for every modular file with a generated model file."""
@@ -134,6 +151,20 @@ class TokenTfidf:
         return sorted(scores, key=scores.get, reverse=True)[:top]
 
 
+def research_figures(index) -> list[tuple[str, str, int, float, float]]:
+    """Per research file: its family's best rank, the share of the file the family's best model explains, and
+    the share the best model outside the family explains."""
+    figures = []
+    for fixture, root in RESEARCH.items():
+        family = {root} | descendants(index.history, {root})
+        units = comparable(file_units(FIXTURES / fixture))
+        matches = rank_units(units, index, top=len(index.models))
+        position = next(i for i, m in enumerate(matches, 1) if m.model in family)
+        wrong = next(m for m in matches if m.model not in family)
+        figures.append((fixture, root, position, matches[position - 1].explained, wrong.explained))
+    return figures
+
+
 def main() -> None:
     tree = TransformersTree.installed()
     jobs = min(2, os.cpu_count() or 1)
@@ -181,8 +212,13 @@ def main() -> None:
     ms_base = 1000 * (time.perf_counter() - start) / len(cases)
     cpu_base = 1000 * (time.process_time() - cpu) / len(cases)
 
+    research = research_figures(index)
+
     if "-v" in sys.argv:
         print("\n".join(misses))
+    print(f"{'research file':20}{'family':>10}{'rank':>6}{'explained':>11}{'best wrong':>12}")
+    for fixture, root, position, right, wrong in research:
+        print(f"{fixture:20}{root:>10}{position:>6}{right:>11.0%}{wrong:>12.0%}")
     n = len(cases)
     print(f"queries: {n} modular models with a generated modeling file and a parent left in the index")
     print(
@@ -194,6 +230,11 @@ def main() -> None:
     print(f"{'modgen closest':18}{hits1 / n:>8.1%}{hits5 / n:>8.1%}{ms_ours:>10.1f}{cpu_ours:>8.1f}")
     print(f"{'  renamed queries':18}{renamed1 / n:>8.1%}{renamed5 / n:>8.1%}")
     print(f"ratio to baseline: top-1 x{hits1 / max(base1, 1):.2f}, top-5 x{hits5 / max(base5, 1):.2f}")
+    print(
+        f"research files: family first in {sum(r[2] == 1 for r in research)}/{len(research)}, "
+        f"in the top 3 in {sum(r[2] <= 3 for r in research)}/{len(research)}; mean explained by the family's best "
+        f"{np.mean([r[3] for r in research]):.0%} vs the best wrong model {np.mean([r[4] for r in research]):.0%}"
+    )
     print(
         f"top-1 on alternate halves (stability): {halves[0][0] / halves[0][1]:.1%} / {halves[1][0] / halves[1][1]:.1%}"
     )

@@ -174,6 +174,8 @@ def stable_hash(text: str) -> int:
 
 # Feature namespaces, in the top bits of a feature's id so that the ranking can weigh them.
 NAMESPACES = ("api", "cfg", "attr", "call", "m", "kw", "seq", "s", "t", "def", "base", "name", "n", "x")
+# The structural signature's (structure.py), kept apart from the lexical features above.
+NAMESPACES += ("role", "layer", "layers", "op", "flow")
 NAMESPACE_SHIFT = 27
 
 

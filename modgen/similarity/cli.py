@@ -51,4 +51,4 @@ def closest(target: str, top: int, as_json: bool, exclude: tuple[str, ...], repo
         )
         width = max(len(c.target) for c in match.classes)
         for pair in sorted(match.classes, key=lambda c: -c.similarity):
-            click.echo(f"     {pair.target:<{width}} -> {pair.match:<40} {pair.similarity:.2f}  {pair.verdict}")
+            click.echo(f"     {pair.target:<{width}} -> {pair.match or '-':<40} {pair.similarity:.2f}  {pair.verdict}")

@@ -28,6 +28,7 @@ from modgen.similarity.canonical import (
     stable_hash,
     strip_prefix,
 )
+from modgen.similarity.structure import signatures
 
 
 # Modules whose names are strong signals, and the short names their members are written with.
@@ -51,6 +52,8 @@ class Unit:
     canonical: int  # equal for two definitions identical after renaming
     is_module: bool
     features: Counter = field(default_factory=Counter)
+    structure: Counter = field(default_factory=Counter)  # what it is made of and computes (structure.py)
+    role: str = "other"  # what it is: norm, attention, mlp, block... (structure.py)
 
 
 def parse_file(path: Path, text: str | None = None) -> ast.Module:
@@ -289,6 +292,7 @@ def file_units(path: Path, text: str | None = None, module_name: str = "") -> li
     keys = prefix_keys(Path(path).stem, class_names)
     modules = module_classes(module, aliases)
     imported = frozenset(aliases)
+    structures = signatures(module, _FeatureReader(aliases, keys).resolve)  # before canonicalize changes the nodes
     units = []
     for node in module.body:
         if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -299,5 +303,7 @@ def file_units(path: Path, text: str | None = None, module_name: str = "") -> li
         reader.read(canonical)
         size = sum(isinstance(child, ast.stmt) for child in ast.walk(canonical))
         kind = "class" if isinstance(node, ast.ClassDef) else "function"
-        units.append(Unit(name, kind, line, max(size, 1), fingerprint(canonical), is_module, reader.features))
+        unit = Unit(name, kind, line, max(size, 1), fingerprint(canonical), is_module, reader.features)
+        unit.role, unit.structure = structures[name]
+        units.append(unit)
     return units

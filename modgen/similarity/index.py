@@ -28,7 +28,7 @@ from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 11
 
 # How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
 # calls, config fields and the layer structure are what a model is made of.
@@ -48,6 +48,15 @@ NAMESPACE_WEIGHTS = {
     "n": 0.5,
     "x": 1.0,
 }
+# The structural signature (structure.py) is a matrix of its own: what a unit is and computes, names aside.
+STRUCTURE_WEIGHTS = dict.fromkeys(NAMESPACE_WEIGHTS, 0.0) | {
+    "role": 3.0,
+    "layer": 1.5,
+    "layers": 1.0,
+    "op": 1.0,
+    "flow": 1.0,
+}
+NAMESPACE_WEIGHTS |= dict.fromkeys(("role", "layer", "layers", "op", "flow"), 0.0)
 # Whole models against the whole target: what research code shares with transformers is the computation (API
 # calls, their order and arguments, tensor methods, the shape of the code), not names or exact statements.
 BAG_WEIGHTS = NAMESPACE_WEIGHTS | {"s": 0.3, "attr": 0.3, "name": 0.3, "def": 0.3, "cfg": 0.5, "seq": 1.5, "kw": 1.5}
@@ -80,7 +89,9 @@ class Index:
     sizes: np.ndarray
     canonical: np.ndarray
     is_module: np.ndarray
+    roles: np.ndarray  # what each unit is (structure.py): "norm", "attention", "mlp"...
     units: TfidfMatrix
+    structures: TfidfMatrix  # the units' structural signatures
     bags: TfidfMatrix  # one row per model
     graph: dict[str, frozenset[str]]  # the modular inheritance graph (prior.py)
     copies: dict[str, frozenset[str]]  # model -> the models its `# Copied from` comments copy from
@@ -112,6 +123,10 @@ class Index:
         for row, unit in enumerate(units):
             result[row][(self.canonical == unit.canonical) & keep] = 1.0
         return result
+
+    def structural_similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
+        """Cosine similarity of the target units' structural signatures with the index units' (rows: targets)."""
+        return self.structures.cosine([unit.structure for unit in units], self.unit_mask(excluded), STRUCTURE_WEIGHTS)
 
     def model_similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
         """Cosine similarity of the whole target with each whole model: blind to how code is cut in classes."""
@@ -169,12 +184,14 @@ def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dic
         sizes=np.array([u.size for u in rows], dtype=np.float32),
         canonical=np.array([u.canonical for u in rows], dtype=np.int64),
         is_module=np.array([u.is_module for u in rows], dtype=bool),
+        roles=np.array([u.role for u in rows]),
         units=TfidfMatrix.from_bags([u.features for u in rows]),
+        structures=TfidfMatrix.from_bags([u.structure for u in rows]),
         bags=TfidfMatrix.from_bags(bags),
         graph=graph,
         copies=copies,
     )
-    for matrix in (index.units, index.bags):
+    for matrix in (index.units, index.bags, index.structures):
         _ = matrix.csc  # the postings are cached with the index: a warm query does not sort a million entries
     return index
 

@@ -36,6 +36,8 @@ from modgen.similarity.prior import ancestors, offspring_counts, without
 # A pair at least this similar differs by little: an override of a few lines in a modular file.
 SMALL_DIFFERENCES = 0.7
 IDENTICAL = 0.9995  # equal canonical forms (the index sets them to exactly 1)
+# Equal structural signatures are not equal code: at best "small differences".
+STRUCTURE_CAP = 0.99
 # The history prior: a model gets 1 + CANONICAL_BOOST x log(1 + models built from it) times its score; an
 # ancestor of the best model is preferred to it when it scores at least ANCESTOR_RATIO of the best one's and
 # holds all the code the best one holds verbatim.
@@ -175,7 +177,11 @@ def rank_units(
         index.history,
         excluded,
     )
-    return [class_map(model, scores[model], units, weights, similarities, index) for model in ranked[:top]]
+    # Structure tells which class is which, not which model is closest: blended into the model scores, it cost
+    # benchmark top-1 and research ranks alike (utils/bench_closest.py, shares 0.1-0.3 of the score).
+    structural = np.minimum(index.structural_similarities(units, excluded), STRUCTURE_CAP)
+    pairs = np.maximum(similarities, structural)
+    return [class_map(model, scores[model], units, weights, pairs, index) for model in ranked[:top]]
 
 
 def model_scores(weights: np.ndarray, best: np.ndarray, similarities: np.ndarray, index: Index) -> np.ndarray:
@@ -194,16 +200,51 @@ def model_scores(weights: np.ndarray, best: np.ndarray, similarities: np.ndarray
 def class_map(
     model: str, score: float, units: list[Unit], weights: np.ndarray, similarities: np.ndarray, index: Index
 ) -> Match:
-    """Which unit of `model` each unit of the target matches best, and how much of the target that explains."""
+    """Which unit of `model` each unit of the target corresponds to, one to one, and how much of the target
+    that explains.
+
+    `similarities`: targets x index units, the closer of the lexical and the structural similarity (research
+    code names and writes things its own way; what it builds and computes is what it shares with a model).
+    """
     column = index.models.index(model)
     begin, end = index.model_ptr[column], index.model_ptr[column + 1]
-    pairs = similarities[:, begin:end]
+    pairs = similarities[:, begin:end] * compatible(units, index.is_module[begin:end], index.roles[begin:end])
+    assigned = one_to_one(pairs)
     classes = [
-        ClassMatch(unit.name, index.refs[begin + int(j)].name, float(pairs[i, j]))
-        for i, (unit, j) in enumerate(zip(units, pairs.argmax(axis=1), strict=True))
+        ClassMatch(unit.name, index.refs[begin + j].name, float(pairs[i, j]))
+        if j >= 0
+        else ClassMatch(unit.name, None, 0.0)
+        for i, (unit, j) in enumerate(zip(units, assigned, strict=True))
     ]
     explained = sum(float(w) for w, c in zip(weights, classes, strict=True) if c.similarity >= SMALL_DIFFERENCES)
     return Match(model, score, classes, explained)
+
+
+def compatible(units: list[Unit], is_module: np.ndarray, roles: np.ndarray) -> np.ndarray:
+    """Which target unit may stand for which model unit: modules for modules, functions for functions, and
+    positional encodings for positional encodings (a function in research code, a class in transformers)."""
+    target_module = np.array([unit.is_module for unit in units])
+    target_roles = np.array([unit.role for unit in units])
+    same_role = (target_roles[:, None] == roles[None, :]) & (target_roles[:, None] == "position")
+    return (target_module[:, None] == is_module[None, :]) | same_role
+
+
+def one_to_one(pairs: np.ndarray) -> list[int]:
+    """For each row, its column in a one-to-one assignment (-1 for none), greedily by decreasing similarity.
+
+    Not scipy's Hungarian method: importing scipy.optimize alone costs more than half a warm query, and on
+    these small matrices (a file's classes against a model's) the greedy assignment rarely differs.
+    """
+    assigned = [-1] * pairs.shape[0]
+    taken: set[int] = set()
+    for flat in np.argsort(-pairs, axis=None, kind="stable"):
+        row, column = divmod(int(flat), pairs.shape[1])
+        if pairs[row, column] <= 0 or len(taken) == min(pairs.shape):
+            break
+        if assigned[row] < 0 and column not in taken:
+            assigned[row] = column
+            taken.add(column)
+    return assigned
 
 
 def apply_prior(

@@ -74,6 +74,43 @@ def test_research_code_finds_its_family(installed_tree, index, fixture, root, ro
         assert root in models[:root_within]
 
 
+# Research files and the classes of their family's model each class is (by what the code is): the suffix of the
+# model class's name, its prefix aside. The family's best model in the top 3 (several models share an
+# architecture), its classes assigned one to one, and the research file clearly explained.
+@pytest.mark.parametrize(
+    ("fixture", "root", "pairs"),
+    [
+        (
+            "tiny_llama.py",
+            "llama",
+            {
+                "FeedForward": "MLP",
+                "SelfAttention": "Attention",
+                "RMSNorm": "RMSNorm",
+                "TransformerBlock": "DecoderLayer",
+            },
+        ),
+        ("attention_only.py", "llama", {"GQAttention": "Attention"}),
+        ("tiny_gpt2.py", "gpt2", {"MLP": "MLP", "Block": "Block"}),
+        ("tiny_t5.py", "t5", {"ScaleNorm": "LayerNorm", "DenseReluDense": "DenseActDense", "MHA": "Attention"}),
+        ("tiny_wav2vec2.py", "wav2vec2", {"SelfAttention": "Attention", "EncoderLayer": "EncoderLayer"}),
+        ("moe_block.py", "mixtral", {"Expert": "Experts"}),
+        ("tiny_bert.py", "bert", {"Embeddings": "Embeddings", "MultiHeadSelfAttention": "SelfAttention"}),
+    ],
+)
+def test_research_classes_match_their_counterparts(installed_tree, index, fixture, root, pairs):
+    matches = rank(FIXTURES / fixture, installed_tree, top=3, index=index)
+    family = {root} | descendants(index.history, {root})
+    best = next((m for m in matches if m.model in family), None)
+    assert best is not None, [m.model for m in matches]
+    found = {c.target: c.match for c in best.classes}
+    for target, suffix in pairs.items():
+        assert found[target] and found[target].endswith(suffix), (target, found[target])
+    claimed = [c.match for c in best.classes if c.match]
+    assert len(claimed) == len(set(claimed))  # one to one
+    assert best.explained >= 0.3
+
+
 def test_exclude_drops_models(installed_tree, index):
     matches = rank(FIXTURES / "moe_block.py", installed_tree, top=10, exclude=["mixtral", "qwen2-moe"], index=index)
     assert not {"mixtral", "qwen2_moe"} & {m.model for m in matches}

@@ -1,0 +1,374 @@
+"""Structural signatures: what a module is made of and what its forward computes, blind to how it is written.
+
+Research code and transformers write the same layer differently: `w1/w2/w3` or `gate_proj/up_proj/down_proj`,
+`einsum` or `matmul` or `scaled_dot_product_attention`, attention inline or through `eager_attention_forward`,
+rotary by complex multiplication or by `rotate_half`. The lexical features (`features.py`) see those
+differences; this signature does not. It is read from the original definitions of a file:
+
+* `layer:` the sub-modules `__init__` builds, by kind (`linear`, `norm`, `attention`... for the file's own
+  classes, their role), and `layers:` their whole multiset;
+* `op:` the operations of the computation, by what they do (`matmul` for `@`, `einsum`, `bmm`, SDPA), with the
+  file's helper functions a definition calls folded in (`eager_attention_forward` is part of the attention);
+* `flow:` which operation or sub-module follows which, in evaluation order (`norm>attention`, `attention>add`);
+* `role:` what the definition is: norm, attention, mlp, moe, block, model, position, embedding.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections import Counter
+
+from modgen.similarity.canonical import feature_id
+
+
+# What an API call does, whatever it is called (`features.short_form` names; the last part for tensor methods).
+OPS = {
+    "torch.matmul": "matmul",
+    "torch.bmm": "matmul",
+    "torch.einsum": "matmul",
+    "einops.einsum": "matmul",
+    "matmul": "matmul",
+    "bmm": "matmul",
+    "F.softmax": "softmax",
+    "torch.softmax": "softmax",
+    "softmax": "softmax",
+    "F.silu": "act",
+    "F.gelu": "act",
+    "F.relu": "act",
+    "F.mish": "act",
+    "torch.tanh": "act",
+    "F.glu": "act",
+    "torch.rsqrt": "normalize",
+    "rsqrt": "normalize",
+    "var": "normalize",
+    "var_mean": "normalize",
+    "F.layer_norm": "normalize",
+    "F.rms_norm": "normalize",
+    "F.normalize": "normalize",
+    "F.group_norm": "normalize",
+    "torch.cos": "trig",
+    "torch.sin": "trig",
+    "cos": "trig",
+    "sin": "trig",
+    "torch.polar": "complex",
+    "torch.view_as_complex": "complex",
+    "torch.view_as_real": "complex",
+    "repeat_interleave": "repeat",
+    "torch.repeat_interleave": "repeat",
+    "expand": "repeat",
+    "view": "reshape",
+    "reshape": "reshape",
+    "flatten": "reshape",
+    "unflatten": "reshape",
+    "einops.rearrange": "reshape",
+    "transpose": "transpose",
+    "permute": "transpose",
+    "torch.cat": "concat",
+    "torch.stack": "concat",
+    "chunk": "split",
+    "split": "split",
+    "unbind": "split",
+    "torch.split": "split",
+    "torch.chunk": "split",
+    "F.dropout": "dropout",
+    "F.linear": "linear",  # a layer kept as parameters (`MixtralExperts`): a linear layer all the same
+    "torch.topk": "topk",
+    "topk": "topk",
+    "F.one_hot": "route",
+    "torch.where": "route",
+    "index_add_": "route",
+    "index_select": "route",
+    "masked_fill": "mask",
+    "torch.triu": "mask",
+    "torch.tril": "mask",
+    "triu": "mask",
+    "torch.arange": "positions",
+    "torch.outer": "positions",
+    "F.conv1d": "conv",
+    "F.conv2d": "conv",
+    "F.pad": "pad",
+    "torch.sigmoid": "sigmoid",
+    "F.sigmoid": "sigmoid",
+    "sigmoid": "sigmoid",
+    "F.embedding": "embed",
+    "torch.exp": "exp",
+    "torch.log": "log",
+    "mean": "mean",
+    "pow": "pow",
+}
+# `scaled_dot_product_attention` and the attention interfaces are the whole attention core.
+ATTENTION_CORE = ("matmul", "softmax", "matmul")
+ATTENTION_CALLS = frozenset({"F.scaled_dot_product_attention", "flash_attn_func", "attention_interface"})
+
+# The sub-modules torch builds, by kind.
+LAYERS = {
+    "Linear": "linear",
+    "Conv1D": "linear",  # transformers' GPT-2 Conv1D is a transposed linear layer
+    "LazyLinear": "linear",
+    "Bilinear": "linear",
+    "Embedding": "embedding",
+    "EmbeddingBag": "embedding",
+    "LayerNorm": "norm",
+    "RMSNorm": "norm",
+    "GroupNorm": "norm",
+    "BatchNorm1d": "norm",
+    "BatchNorm2d": "norm",
+    "Dropout": "dropout",
+    "Conv1d": "conv",
+    "Conv2d": "conv",
+    "ConvTranspose1d": "conv",
+    "MultiheadAttention": "attention",
+    "Parameter": "parameter",
+    "GELU": "act",
+    "SiLU": "act",
+    "ReLU": "act",
+    "Tanh": "act",
+    "Sigmoid": "act",
+    "Identity": "identity",
+}
+# Layers a module may hold or call as functions alike (`nn.SiLU()` or `F.silu`): events, not composition.
+STATELESS = frozenset({"act", "dropout", "identity"})
+ACTIVATION_TABLES = frozenset({"ACT2FN", "ACT2CLS", "get_activation"})
+
+# Role names by the words class names use, for when the content alone does not tell.
+NAME_ROLES = (
+    (re.compile(r"pretrained", re.I), "base"),  # weight initialisation, not a layer
+    (re.compile(r"norm", re.I), "norm"),
+    (re.compile(r"attn|attention", re.I), "attention"),
+    (re.compile(r"moe|sparse|router|experts", re.I), "moe"),
+    (re.compile(r"mlp|feedforward|ffn|expert", re.I), "mlp"),
+    (re.compile(r"rotary|rope|positional|freqs|position", re.I), "position"),
+    (re.compile(r"embed", re.I), "embedding"),
+    (re.compile(r"layer$|block$", re.I), "block"),
+    (re.compile(r"model$|transformer$|encoder$|decoder$", re.I), "model"),
+)
+
+
+def _dotted(node: ast.AST) -> list[str] | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
+class _File:
+    """What a signature needs to know of the file: its imports, its functions, the roles of its classes."""
+
+    def __init__(self, module: ast.Module, resolve):
+        self.resolve = resolve  # chain -> API name (`F.silu`) or None
+        self.functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        self.classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
+        self.roles: dict[str, str] = {}
+
+    def api(self, node: ast.AST) -> str | None:
+        chain = _dotted(node)
+        return self.resolve(chain) if chain else None
+
+
+class _Reader:
+    """Reads one definition: its layers (from assignments to `self.*`), then its events in evaluation order."""
+
+    def __init__(self, file: _File):
+        self.file = file
+        self.attributes: dict[str, str] = {}  # self.x -> kind
+        self.events: list[str] = []
+        self.folded: set[str] = set()
+
+    # -- layers -----------------------------------------------------------------------------------------------
+    def kind_of_value(self, node: ast.AST) -> str | None:
+        """The kind of sub-module an expression builds (`nn.Linear(...)` -> linear), None if it builds none."""
+        if isinstance(node, ast.Subscript):
+            chain = _dotted(node.value)
+            return "act" if chain and chain[-1] in ACTIVATION_TABLES else None
+        if not isinstance(node, ast.Call):
+            return None
+        chain = _dotted(node.func)
+        if chain is None:
+            return None
+        name = chain[-1]
+        if name in ("ModuleList", "Sequential") and node.args:
+            inner = node.args[0]
+            if isinstance(inner, ast.ListComp | ast.GeneratorExp):
+                inner = inner.elt
+            elif isinstance(inner, ast.List) and inner.elts:
+                inner = inner.elts[0]
+            kind = self.kind_of_value(inner)
+            return f"{kind}s" if kind else "list"
+        if name in ACTIVATION_TABLES:
+            return "act"
+        if name in self.file.classes:
+            return self.file.roles.get(name) or "module"
+        api = self.file.api(node.func)
+        if api and api.startswith(("nn.", "hf.", "torch.")) and name in LAYERS:
+            return LAYERS[name]
+        if name in LAYERS and api is None and name[0].isupper():
+            return LAYERS[name]
+        if api and api.startswith("model."):
+            return _role_by_name(name) or "module"
+        return None
+
+    def read_layers(self, node: ast.ClassDef) -> Counter:
+        layers: Counter = Counter()
+        for child in ast.walk(node):
+            if isinstance(child, ast.Assign) and len(child.targets) == 1:
+                target = _dotted(child.targets[0])
+                if target and target[0] == "self" and len(target) == 2:
+                    kind = self.kind_of_value(child.value)
+                    if kind:
+                        self.attributes[target[1]] = kind
+                        if kind not in STATELESS:
+                            layers[kind] += 1
+            elif isinstance(child, ast.Call):  # self.register_buffer("inv_freq", ...)
+                chain = _dotted(child.func)
+                if chain and chain[-1] == "register_buffer":
+                    layers["buffer"] += 1
+        return layers
+
+    # -- events -----------------------------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        """Events of an expression or statement, inner ones first (the order the computation runs in)."""
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            if not isinstance(node, ast.Lambda):
+                for statement in node.body:
+                    self.visit(statement)
+            return
+        if isinstance(node, ast.Call):
+            self.visit_call(node)
+            return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+        if isinstance(node, ast.BinOp):
+            op = type(node.op).__name__
+            self.add({"MatMult": "matmul", "Add": "add", "Mult": "mul", "Div": "div", "Sub": "sub"}.get(op, "arith"))
+        elif (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and not isinstance(node.operand, ast.Constant)
+        ):
+            self.add("neg")
+        elif isinstance(node, ast.Name) and node.id in self.file.functions and isinstance(node.ctx, ast.Load):
+            self.fold(node.id)  # `attention_interface = eager_attention_forward`: a helper used by reference
+
+    def visit_call(self, node: ast.Call) -> None:
+        for child in (*node.args, *(k.value for k in node.keywords)):
+            self.visit(child)
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            self.visit(func.value)
+        chain = _dotted(func)
+        api = self.file.api(func)
+        if api in ATTENTION_CALLS or (chain and chain[-1] in ATTENTION_CALLS):
+            if "softmax" not in self.events:  # not when the eager helper it stands for was folded already
+                for event in ATTENTION_CORE:
+                    self.add(event)
+            return
+        if chain and len(chain) == 2 and chain[0] == "self" and chain[1] in self.attributes:
+            self.add(self.attributes[chain[1]])
+            return
+        if chain and len(chain) == 1 and chain[0] in self.file.functions:
+            self.fold(chain[0])
+            return
+        if chain and len(chain) == 1 and chain[0] in self.file.classes:
+            return
+        name = api or (func.attr if isinstance(func, ast.Attribute) else None)
+        if name is None:
+            return
+        op = OPS.get(name) or OPS.get(name.rsplit(".", 1)[-1] if api is None else "")
+        if op:
+            self.add(op)
+        elif (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and chain and chain[0] == "self"
+        ):
+            self.add(self.attributes.get(chain[1], "call") if len(chain) > 1 else "call")
+
+    def add(self, event: str) -> None:
+        if event == "matmul" and self.events and self.events[-1] == "transpose":
+            self.events.pop()  # `q @ k.transpose(-1, -2)` is the einsum "bqd,bkd->bqk" of research code
+        self.events.append(event)
+
+    def fold(self, name: str) -> None:
+        """A helper function of the file the definition calls: its computation is the definition's too."""
+        if name in self.folded:
+            return
+        self.folded.add(name)
+        for statement in self.file.functions[name].body:
+            self.visit(statement)
+
+
+def _role_by_name(name: str) -> str | None:
+    for pattern, role in NAME_ROLES:
+        if pattern.search(name):
+            return role
+    return None
+
+
+def _role(name: str, layers: Counter, ops: Counter) -> str:
+    """What a definition is, from what it holds and computes; its name only when its content does not tell."""
+    if layers["attention"] and (layers["mlp"] or layers["moe"] or layers["linears"] or layers["linear"] >= 2):
+        return "block"
+    if layers["blocks"] or layers["modules"]:
+        return "model"
+    if layers["model"]:
+        return "head"  # `LlamaForCausalLM`: a model and what is put on top of it
+    if ops["softmax"] and ops["matmul"] >= 2:
+        return "attention"
+    if ops["topk"] or (ops["softmax"] and layers["mlps"]):
+        return "moe"
+    if max(layers["linear"], ops["linear"]) >= 2 and ops["act"] and not ops["softmax"]:
+        return "mlp"
+    if ops["normalize"] and not layers["linear"]:
+        return "norm"
+    if (ops["trig"] or ops["complex"]) and (ops["positions"] or ops["complex"] or ops["neg"]):
+        return "position"
+    return _role_by_name(name) or "other"
+
+
+def signatures(module: ast.Module, resolve) -> dict[str, tuple[str, Counter]]:
+    """Top-level class or function name -> (its role, its structural signature as feature ids), for one file.
+
+    `resolve(chain)` names API calls (`features._FeatureReader.resolve`). Reads the original definitions: call it
+    before they are canonicalized.
+    """
+    file = _File(module, resolve)
+    results: dict[str, tuple[Counter, Counter, list[str]]] = {}
+    # Two passes: the roles of a file's leaf classes tell what the classes that hold them hold.
+    for _ in range(2):
+        for node in module.body:
+            if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            reader = _Reader(file)
+            layers = reader.read_layers(node) if isinstance(node, ast.ClassDef) else Counter()
+            if isinstance(node, ast.ClassDef):
+                for method in node.body:
+                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) and method.name != "__init__":
+                        reader.visit(method)
+            else:
+                reader.folded.add(node.name)
+                reader.visit(node)
+            ops = Counter(reader.events)
+            file.roles[node.name] = _role(node.name, layers, ops)
+            results[node.name] = (layers, ops, reader.events)
+    return {name: (file.roles[name], _features(file.roles[name], *parts)) for name, parts in results.items()}
+
+
+def _features(role: str, layers: Counter, ops: Counter, events: list[str]) -> Counter:
+    features: Counter = Counter()
+
+    def add(namespace: str, text: str, count: int = 1) -> None:
+        features[feature_id(namespace, sys.intern(text))] += count
+
+    add("role", role, 2)
+    for kind, count in layers.items():
+        add("layer", kind, count)
+    if layers:
+        add("layers", ",".join(f"{kind}{count}" for kind, count in sorted(layers.items())))
+    for op, count in ops.items():
+        add("op", op, count)
+    for first, second in zip(events, events[1:], strict=False):
+        add("flow", f"{first}>{second}")
+    return features
