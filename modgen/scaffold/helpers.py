@@ -43,6 +43,11 @@ def _sibling_import(statement: cst.BaseStatement) -> str | None:
     return None
 
 
+def imported_siblings(sources) -> set[str]:
+    """The sibling modules (`generation_bob`) that generated files import with `from .X import ...`."""
+    return {module for source in sources for s in cst.parse_module(source).body if (module := _sibling_import(s))}
+
+
 def helper_name(context: LikeContext, helper: Path) -> str:
     """`generation_whisper.py` -> `generation_bob.py`, as the flattener renames the import."""
     stem = helper.name.removesuffix(".py")

@@ -17,7 +17,7 @@ from modgen.repo import Repository
 from modgen.scaffold import docs
 from modgen.scaffold.context import REUSED_FILE_TYPES, LikeContext, build_context
 from modgen.scaffold.flatten_step import flatten_new_model
-from modgen.scaffold.helpers import copy_helper, helper_modules, helper_name
+from modgen.scaffold.helpers import copy_helper, helper_modules, helper_name, imported_siblings
 from modgen.scaffold.mappings import NewEntry, auto_classes, new_entries
 from modgen.scaffold.modular_writer import CopiedClass, copied_classes, license_header, modular_source
 from modgen.scaffold.register_project import project_init
@@ -114,7 +114,7 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
             "flatten",
             "flatten it into standalone files"
             + (" with `# Copied from` markers" if repo.markers else "")
-            + (f", and copy {len(helpers)} helper module(s) they import" if helpers else ""),
+            + (", with the parent's helper modules they import" if helpers else ""),
             creates=[context.generated_path(t) for t in file_types] + list(helpers),
         ),
     ]
@@ -214,8 +214,10 @@ def flatten(run: Run) -> None:
     run.generated = flatten_new_model(run.context, modular.read_text(encoding="utf-8"))
     for path, text in run.generated.items():
         run.transaction.write(path, text)
+    imported = imported_siblings(run.generated.values())
     for path, helper in run.plan.helpers.items():
-        run.authored.append(run.transaction.write(path, copy_helper(run.context, helper)))
+        if path.stem in imported:  # the flattener may instead import the parent's helper (in a project, it does)
+            run.authored.append(run.transaction.write(path, copy_helper(run.context, helper)))
 
 
 def register_model(run: Run) -> None:
