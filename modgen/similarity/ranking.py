@@ -14,6 +14,11 @@ Then history: among the models that explain the target about as well, the one th
 canonical ancestor in the modular graph or of `# Copied from` comments) is the one to inherit from, not its
 newer copy. Its constants were tuned on the leave-one-out benchmark (utils/bench_closest.py), where results
 are flat around them (top-1 within about a point for ratios 0.8-0.9 and boosts 0.05-0.1).
+
+What is reported for the top models is another pairing (`class_map`): one to one, on the closer of the lexical
+and the structural similarity (`structure.py`: what a class builds and computes, names aside), so that research
+code's `FeedForward` with `w1/w2/w3` is told to be `LlamaMLP`, and no two target classes claim the same class.
+`explained` is the share of the target's code in classes so paired with at least "small differences".
 """
 
 from __future__ import annotations
