@@ -46,11 +46,13 @@ quality: install
 	$(PYTHON) -m ruff check modgen tests utils templates
 	$(PYTHON) -m ruff format --check modgen tests utils templates
 
+# For a repository of models (a transformers checkout or a `modgen init` project): `make fix-copies REPO=path`.
+REPO ?= $(DEMO)
 fix-copies: install
-	modgen check --fix
+	modgen check --fix --repo $(REPO)
 
 repo-consistency: install
-	modgen check
+	modgen check --repo $(REPO)
 
 bench-flatten: install
 	$(PYTHON) utils/bench_flatten.py
