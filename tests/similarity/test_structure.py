@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from modgen.similarity.features import _FeatureReader, file_units, import_aliases
+from modgen.similarity.ranking import one_to_one
 from modgen.similarity.structure import signatures
 
 
@@ -129,3 +131,11 @@ def test_einsum_sdpa_and_a_folded_helper_are_one_attention(other):
 def test_roles_of_research_classes(fixture, roles):
     units = {u.name: u.role for u in file_units(Path(__file__).with_name("fixtures") / fixture)}
     assert {name: units[name] for name in roles} == roles
+
+
+def test_one_to_one_gives_each_model_class_to_one_target_class():
+    # Both targets are closest to column 0; the closer one keeps it, the other gets its next best.
+    pairs = np.array([[0.9, 0.8, 0.1], [0.95, 0.2, 0.3]])
+    assert one_to_one(pairs) == [1, 0]
+    # More targets than model classes, and a target compatible with nothing: no match.
+    assert one_to_one(np.array([[0.5], [0.7], [0.0]])) == [-1, 0, -1]
