@@ -37,13 +37,21 @@ def modular_files(repo: Repository) -> list[Path]:
 
 
 def generated_files(modular: Path) -> list[Path]:
-    """The files next to `modular_bob.py` that it generates (`modeling_bob.py`, `configuration_bob.py`, ...)."""
+    """The files next to `modular_bob.py` that it generated (`modeling_bob.py`, ...): their banner names it."""
     name = split_file_name(modular)[1]
-    return sorted(
-        p
-        for p in modular.parent.glob("*.py")
-        if (split := split_file_name(p)) and split[0] != MODULAR and split[1] == name
-    )
+    found = []
+    for path in sorted(modular.parent.glob("*.py")):
+        split = split_file_name(path)
+        if split and split[0] != MODULAR and split[1] == name and names_modular(path, modular.name):
+            found.append(path)
+    return found
+
+
+def names_modular(path: Path, modular_name: str) -> bool:
+    """Whether the generated-file banner at the top of `path` names `modular_name`."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        head = handle.read(2048)
+    return "automatically generated from" in head and modular_name in head
 
 
 def parent_files(modular: Path, text: str, tree: TransformersTree) -> list[Path]:
