@@ -128,6 +128,14 @@ class Index:
         """Cosine similarity of the target units' structural signatures with the index units' (rows: targets)."""
         return self.structures.cosine([unit.structure for unit in units], self.unit_mask(excluded), STRUCTURE_WEIGHTS)
 
+    def structural_containment(
+        self, units: list[Unit], rows: np.ndarray, excluded: frozenset[str] = frozenset()
+    ) -> np.ndarray:
+        """How much of each target unit's structural signature each of the index's `rows` holds."""
+        return self.structures.containment(
+            [unit.structure for unit in units], rows, self.unit_mask(excluded), STRUCTURE_WEIGHTS
+        )
+
     def model_similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
         """Cosine similarity of the whole target with each whole model: blind to how code is cut in classes."""
         bag = Counter()

@@ -184,9 +184,15 @@ def rank_units(
     )
     # Structure tells which class is which, not which model is closest: blended into the model scores, it cost
     # benchmark top-1 and research ranks alike (utils/bench_closest.py, shares 0.1-0.3 of the score).
-    structural = np.minimum(index.structural_similarities(units, excluded), STRUCTURE_CAP)
-    pairs = np.maximum(similarities, structural)
-    return [class_map(model, scores[model], units, weights, pairs, index) for model in ranked[:top]]
+    structural = index.structural_similarities(units, excluded)
+    shown = ranked[:top]
+    for model in shown:  # research code often holds part of a class: how much of it the class holds counts too
+        column = index.models.index(model)
+        rows = np.arange(index.model_ptr[column], index.model_ptr[column + 1])
+        held = index.structural_containment(units, rows, excluded)
+        structural[:, rows] = np.maximum(structural[:, rows], np.sqrt(structural[:, rows] * held))
+    pairs = np.maximum(similarities, np.minimum(structural, STRUCTURE_CAP))
+    return [class_map(model, scores[model], units, weights, pairs, index) for model in shown]
 
 
 def model_scores(weights: np.ndarray, best: np.ndarray, similarities: np.ndarray, index: Index) -> np.ndarray:

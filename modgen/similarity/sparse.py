@@ -64,6 +64,32 @@ class TfidfMatrix:
             self._cache[key] = (weights, norms.astype(np.float32))
         return self._cache[key]
 
+    def containment(
+        self, bags: list[Counter], rows: np.ndarray, keep: np.ndarray, namespace_weights: dict[str, float]
+    ) -> np.ndarray:
+        """How much of each bag each of `rows` holds (bags x rows): the weighted overlap over the bag's weight.
+
+        Asymmetric, unlike the cosine: research code often holds only part of what a class of transformers does
+        (the core of an attention, not its cache and cross-attention paths).
+        """
+        weights, _ = self.weights(keep, namespace_weights)
+        result = np.zeros((len(bags), len(rows)), dtype=np.float32)
+        for row, bag in enumerate(bags):
+            if not bag:
+                continue
+            ids = np.fromiter(bag.keys(), dtype=np.int64, count=len(bag))
+            tf = 1 + np.log(np.fromiter(bag.values(), dtype=np.float32, count=len(ids)))
+            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
+            known = self.vocabulary[position] == ids
+            query = np.where(known, tf * weights[position], 0)
+            total = float(query.sum()) + float((~known).sum())  # an unseen feature is held by no row
+            for column, index_row in enumerate(rows):
+                begin, end = self.indptr[index_row], self.indptr[index_row + 1]
+                held = dict(zip(self.columns[begin:end].tolist(), self.tf[begin:end].tolist(), strict=True))
+                other = np.array([held.get(int(p), 0.0) for p in position]) * weights[position]
+                result[row, column] = np.minimum(query, np.where(known, other, 0)).sum() / (total or 1)
+        return result
+
     def cosine(self, bags: list[Counter], keep: np.ndarray, namespace_weights: dict[str, float]) -> np.ndarray:
         """Cosine of each bag with each row (bags x rows); rows not kept get 0."""
         weights, norms = self.weights(keep, namespace_weights)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from modgen.similarity.canonical import feature_id
 from modgen.similarity.features import _FeatureReader, file_units, import_aliases
+from modgen.similarity.index import STRUCTURE_WEIGHTS
 from modgen.similarity.ranking import one_to_one
+from modgen.similarity.sparse import TfidfMatrix
 from modgen.similarity.structure import signatures
 
 
@@ -139,3 +143,14 @@ def test_one_to_one_gives_each_model_class_to_one_target_class():
     assert one_to_one(pairs) == [1, 0]
     # More targets than model classes, and a target compatible with nothing: no match.
     assert one_to_one(np.array([[0.5], [0.7], [0.0]])) == [-1, 0, -1]
+
+
+def test_containment_is_asymmetric_where_the_cosine_is_not():
+    core = Counter({feature_id("op", "matmul"): 2, feature_id("op", "softmax"): 1})
+    whole = core + Counter({feature_id("op", "concat"): 3, feature_id("layer", "linear"): 4})
+    matrix = TfidfMatrix.from_bags([whole, Counter({feature_id("op", "conv"): 1})])
+    keep = np.ones(2, dtype=bool)
+    held = matrix.containment([core, whole], np.array([0, 1]), keep, STRUCTURE_WEIGHTS)
+    assert held[0, 0] == pytest.approx(1.0) and held[0, 1] == 0  # the core is all in the whole class
+    assert held[1, 0] == pytest.approx(1.0)
+    assert matrix.cosine([core], keep, STRUCTURE_WEIGHTS)[0, 0] < 0.9
