@@ -8,7 +8,7 @@ import libcst as cst
 
 from modgen.modular.absolute import make_absolute
 from modgen.modular.guards import guard_soft_imports
-from modgen.modular.imports import needed_imports
+from modgen.modular.imports import names_used_by_blocks, needed_imports
 from modgen.modular.mapper import EMPTY_MODULE, parse_units
 from modgen.modular.modular_mapper import ModularMapper
 from modgen.modular.output import GeneratedFiles, fill_files
@@ -63,16 +63,17 @@ def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str
     """The text of each generated file (without banner), by file type."""
     files = fill_files(modular)
     candidates = import_candidates(modular, files, absolute)
+    block_names = names_used_by_blocks(candidates)
     modules = {}
     for file_type, placed in files.files.items():
         if not placed:
             continue
         body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
-        imports = needed_imports(candidates, body_code, set(placed))
+        imports = needed_imports(candidates, body_code, set(placed), block_names)
         pil_with_torchvision = file_type == "image_processing_pil" and "image_processing" in files.files
         if pil_with_torchvision and copy_into_pil(files, names_to_copy(imports, modular.model_name)):
             body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
-            imports = needed_imports(candidates, body_code, set(placed))
+            imports = needed_imports(candidates, body_code, set(placed), block_names)
         if file_type in GUARDED_FILE_TYPES:
             imports = guard_soft_imports(imports)
         modules[file_type] = cst.Module(body=imports, header=modular.header).code + body_code

@@ -37,26 +37,41 @@ def _guard_of(node: cst.If) -> str | None:
     return None
 
 
-def _add_checks(plain: list[cst.CSTNode], checks: list[str]) -> list[cst.CSTNode]:
-    """Import the `is_*_available` checks from the existing `...utils` import, or a new one."""
-    imported = {
+def _is_utils_import(node: cst.CSTNode) -> bool:
+    statement = node.body[0]
+    if not isinstance(statement, cst.ImportFrom) or statement.module is None:
+        return False
+    module = "." * len(statement.relative) + _code(statement.module)
+    return (bool(statement.relative) and module.lstrip(".") == "utils") or module == "transformers.utils"
+
+
+def _imported_names(nodes: list[cst.CSTNode]) -> set[str]:
+    return {
         alias.evaluated_alias or alias.evaluated_name
-        for node in plain
+        for node in nodes
         if isinstance(node.body[0], cst.ImportFrom) and not isinstance(node.body[0].names, cst.ImportStar)
         for alias in node.body[0].names
     }
-    missing = [check for check in checks if check not in imported]
+
+
+def _add_checks(plain: list[cst.CSTNode], checks: list[str]) -> list[cst.CSTNode]:
+    """Import the `is_*_available` checks from the existing `...utils` import, or a new one."""
+    utils_index = next((index for index, node in enumerate(plain) if _is_utils_import(node)), None)
+    if utils_index is not None and set(checks) <= _imported_names([plain[utils_index]]):
+        # The first `...utils` import has them all: upstream's output then has no blank line of the first import
+        # above the imports (dots3_note, moss_transcribe_diarize and neucodec's feature extractors; not
+        # nemotron_asr_streaming's, whose check comes from another import), as if it prepended its own import.
+        return [plain[0].with_changes(leading_lines=[]), *plain[1:]]
+    missing = [check for check in checks if check not in _imported_names(plain)]
     if not missing:
         return plain
-    for index, node in enumerate(plain):
+    if utils_index is not None:
+        node = plain[utils_index]
         statement = node.body[0]
-        if isinstance(statement, cst.ImportFrom) and statement.module is not None:
-            module = "." * len(statement.relative) + _code(statement.module)
-            if (statement.relative and module.lstrip(".") == "utils") or module == "transformers.utils":
-                names = [*statement.names, *(cst.ImportAlias(cst.Name(check)) for check in missing)]
-                names = [alias.with_changes(comma=cst.MaybeSentinel.DEFAULT) for alias in names]
-                plain[index] = node.with_changes(body=[statement.with_changes(names=names, lpar=None, rpar=None)])
-                return plain
+        names = [*statement.names, *(cst.ImportAlias(cst.Name(check)) for check in missing)]
+        names = [alias.with_changes(comma=cst.MaybeSentinel.DEFAULT) for alias in names]
+        plain[utils_index] = node.with_changes(body=[statement.with_changes(names=names, lpar=None, rpar=None)])
+        return plain
     return [cst.parse_statement(f"from ...utils import {', '.join(missing)}"), *plain]
 
 

@@ -48,13 +48,25 @@ def _kept_aliases(line: cst.SimpleStatementLine, used, added: set[str]) -> cst.S
     return line.with_changes(body=[statement.with_changes(names=kept)]) if kept else None
 
 
-def needed_imports(candidates: list[cst.CSTNode], body_code: str, defined: set[str]) -> list[cst.CSTNode]:
-    """The candidate imports the body needs, each name imported once (first candidate wins)."""
-    loaded = loaded_names(body_code)
-    # Upstream analyses the candidates together with the body: `if` blocks (`elif` tests too) use names.
+def names_used_by_blocks(candidates: list[cst.CSTNode]) -> set[str]:
+    """Names the `if` blocks among the candidates read: upstream analyses the candidates together with the body,
+    so a name an `if` test (or `elif` test) uses counts as used. The same for every file of a modular file."""
+    names: set[str] = set()
     for node in candidates:
         if isinstance(node, cst.If):
-            loaded |= loaded_names(cst.Module([]).code_for_node(node))
+            names |= loaded_names(cst.Module([]).code_for_node(node))
+    return names
+
+
+def needed_imports(
+    candidates: list[cst.CSTNode], body_code: str, defined: set[str], block_names: set[str] | None = None
+) -> list[cst.CSTNode]:
+    """The candidate imports the body needs, each name imported once (first candidate wins).
+
+    `block_names`: `names_used_by_blocks(candidates)`, when the caller computed it already."""
+    if block_names is None:
+        block_names = names_used_by_blocks(candidates)
+    loaded = loaded_names(body_code) | block_names
 
     def used(name: str) -> bool:
         # `import torch.nn` binds `torch.nn`, used through `torch`.

@@ -101,10 +101,12 @@ def merge_class(
     parent_class: str,
     casing: Casing,
     error,
+    used_names: set[str] | None = None,
 ) -> cst.ClassDef:
     """`node` (the modular class, inheriting `parent_class`) merged into `parent_node` (its renamed parent).
 
-    `error(message)` builds the ModgenError to raise, pointing at the modular class.
+    `error(message)` builds the ModgenError to raise, pointing at the modular class; `used_names`, every name the
+    modular class uses, when known (it saves work).
     """
     all_bases = [full_attribute_name(base.value) for base in node.bases]
     if None in all_bases:
@@ -167,6 +169,7 @@ def merge_class(
             f"{node.name.value}.{method} calls super().{method}(), but {parent_class} does not define {method} itself",
             hint=f"call the grandparent explicitly (`Base.{method}(self, ...)`), or write the method in full",
         ),
+        used_names,
     )
     # Only the class's own methods are unrolled (upstream also visits nested functions, which never matters).
     body = [unroller.unroll(statement) if isinstance(statement, cst.FunctionDef) else statement for statement in body]

@@ -68,7 +68,14 @@ class GeneratedFiles:
                     hint=f"check the name: {key} defines {', '.join(list(mapper.classes)[:8])}, ...",
                 )
             node = merge_class(
-                node, mapper.classes[renamed].node, mapper.module, renamed, parent_class, modular.casing, error
+                node,
+                mapper.classes[renamed].node,
+                mapper.module,
+                renamed,
+                parent_class,
+                modular.casing,
+                error,
+                modular.class_names[name],
             )
             node = EMPTY_MODULE.code_for_node(node)
             dependencies = mapper.class_dependencies(name, ast_names(ast.parse(node)), excluded)

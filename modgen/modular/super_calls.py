@@ -45,6 +45,16 @@ def is_super_call_statement(node: cst.CSTNode, name: str) -> bool:
     )
 
 
+def parent_call_names(bases: list[str]) -> set[str]:
+    """The last part of every `X` that `ParentCallToSuper` turns from `X.method(self, ...)` into `super()`."""
+    names = {base.split(".")[-1] for base in bases}
+    if "GradientCheckpointingLayer" in bases:
+        names.add("Module")
+    if any("PreTrainedModel" in base for base in bases):
+        names.add("PreTrainedModel")
+    return names
+
+
 class ParentCallToSuper(cst.CSTTransformer):
     """`Base.method(self, ...)` -> `super().method(...)` when `Base` is a base of the generated class."""
 
@@ -73,8 +83,19 @@ class SuperCallUnroller:
     """Unroll the super calls of the modular methods of one merged class (one instance per class: like upstream,
     the override and `del` tables are shared by all methods of the class)."""
 
-    def __init__(self, module: cst.Module, parent_methods: dict, modular_methods: dict, bases: list[str], where):
+    def __init__(
+        self,
+        module: cst.Module,
+        parent_methods: dict,
+        modular_methods: dict,
+        bases: list[str],
+        where,
+        used_names: set[str] | None = None,
+    ):
         self.module = module
+        # `used_names` (every name the modular class uses): when no base is among them, no statement can hold a
+        # `Base.method(self)` call, and visiting every statement for one is skipped (a costly libcst pass).
+        self.parent_calls = used_names is None or not parent_call_names(bases).isdisjoint(used_names)
         self.parent_methods = parent_methods
         self.modular_methods = modular_methods
         self.bases = bases
@@ -106,7 +127,7 @@ class SuperCallUnroller:
                 new_body.extend(self._merge(parent_body, statements[index + 1 :]))
                 new_body = self._keep_init_first(new_body, parent_body)
                 break
-            new_body.append(statement.visit(ParentCallToSuper(self.bases)))
+            new_body.append(statement.visit(ParentCallToSuper(self.bases)) if self.parent_calls else statement)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=new_body))
 
     def _merge(self, parent_body, new_statements) -> list:

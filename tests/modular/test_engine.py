@@ -131,6 +131,7 @@ FEATURES = {
     "six output files, video processor, __all__ split": "glm46v",
     "tokenization output": "siglip2",
     "feature extractor with torch guards": "kyutai_speech_to_text",
+    "torch guards with the check already imported: no blank line above the imports": "neucodec",
     "image_processing_pil with copied kwargs": "llava_onevision",
     "del self.attr, statements before super(), non-statement super()": "bamba",
     "decorators re-declared, del removes parent assignment": "olmo2",
