@@ -124,7 +124,8 @@ def check_modular(
     if not misses:
         return results
     results.flattened = len(misses)
-    outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree)
+    # A fix writes the outputs: children must then be generated from their parents' fresh output.
+    outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree, in_place=fix)
     for path, error in failures.items():
         finding = failure_finding(path, str(error), getattr(error, "line", None))
         cache.set(keys[path], {"error": str(error), "findings": [finding]})
@@ -193,13 +194,14 @@ def first_difference(old: str, new: str) -> int:
 
 
 def flatten_all(
-    paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree
+    paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree, in_place: bool = False
 ) -> tuple[dict[Path, str], dict[Path, Exception]]:
-    """All outputs in one batch (parents read from disk), and the modular files that failed, with why."""
+    """All outputs in one batch, and the modular files that failed, with why. Parents are read from disk, or
+    with `in_place` (for a fix) from the fresh output of the parents in the batch, in dependency order."""
     batch = flattener("flatten_batch", required=False)
     if batch is not None:  # the batch driver can keep going past a failing file
         try:
-            run = batch(paths, markers=markers, jobs=jobs, tree=tree, keep_going=True)
+            run = batch(paths, markers=markers, jobs=jobs, tree=tree, keep_going=True, in_place=in_place)
             return dict(run.outputs), {failure.path: failure.error for failure in run.failures}
         except Exception:  # the batch as a whole failed (formatting...): file by file, below
             pass
