@@ -90,7 +90,11 @@ class GeneratedFiles:
             dependencies = self._import_other_files(file_type, dependencies, modular)
             order = modular.relative_order(dependencies)
             nodes = {dep: (order[dep], modular.global_nodes[dep]) for dep in dependencies if dep not in in_file}
-        nodes[name] = (max(order.values()) + 1 if order else 0, node)
+        position = max(order.values()) + 1 if order else 0
+        nodes[name] = (position, node)
+        for dep in _subclasses_of(name, nodes):
+            # Upstream places these before their own base (a `NameError` at import); they go right after it.
+            nodes[dep] = (position + 1 + nodes[dep][0], nodes[dep][1])
         for dep, (_, dep_node) in sorted(nodes.items(), key=lambda item: item[1][0]):
             self.place(file_type, dep, dep_node)
 
@@ -107,6 +111,19 @@ class GeneratedFiles:
                 self.cross_imports.append(cst.parse_statement(f"from .{dep_type}_{modular.model_name} import {dep}"))
                 modular.sibling_imports[file_type].add(dep)
         return kept
+
+
+def _subclasses_of(name: str, nodes: dict[str, tuple[float, object]]) -> list[str]:
+    """The dependencies pulled in for class `name` that inherit from it (`BobEncoder(BobPreTrainedModel)`, needed by
+    `BobPreTrainedModel._init_weights`): a class must come after its bases, whatever its other uses."""
+    subclasses = []
+    for dep, (_, dep_node) in nodes.items():
+        if not (isinstance(dep_node, Entry) and dep_node.is_class and dep != name and name in (code := dep_node.code)):
+            continue
+        classes = [node for node in ast.parse(code).body if isinstance(node, ast.ClassDef)]
+        if classes and name in {ast.unparse(base) for base in classes[0].bases}:
+            subclasses.append(dep)
+    return subclasses
 
 
 def split_all(modular: ModularMapper) -> dict[str, cst.SimpleStatementLine]:

@@ -300,3 +300,23 @@ def test_project_outputs_keep_transformers_names_and_helpers(tmp_path: Path, ins
     modeling = texts["modeling_bob.py"]
     assert "from transformers.models.whisper.generation_whisper import WhisperGenerationMixin" in modeling
     assert "class BobForConditionalGeneration(WhisperGenerationMixin, BobPreTrainedModel)" in modeling
+
+
+# -- upstream defects fixed ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("parent", ["whisper", "bart", "wav2vec2", "clip"])
+def test_classes_come_after_their_bases(parent: str, tmp_path: Path, installed_tree):
+    # WhisperPreTrainedModel._init_weights names WhisperEncoder, a subclass of it: upstream pulls the encoder in
+    # as a dependency of BobPreTrainedModel and places it first, and the file fails at import (NameError).
+    folder = tmp_path / "src" / "mylib" / "models" / "bob"
+    folder.mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text('[tool.modgen]\npackage = "mylib"\n')
+    modular = folder / "modular_bob.py"
+    modular.write_text(pass_through_modular(installed_tree.models_dir, parent, "bob", absolute=True))
+    modeling = convert(modular)["modeling_bob.py"]
+    defined: set[str] = set()
+    classes = [node for node in ast.parse(modeling).body if isinstance(node, ast.ClassDef)]
+    names = {node.name for node in classes}
+    for node in classes:
+        local_bases = {ast.unparse(base) for base in node.bases} & names
+        assert local_bases <= defined, f"{node.name} comes before its base(s) {local_bases - defined}"
+        defined.add(node.name)
