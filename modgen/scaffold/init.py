@@ -208,7 +208,7 @@ def check_package_name(package: str) -> None:
 def init_project(directory: Path, package: str, *, force: bool = False) -> list[Change]:
     """Create the project in `directory`; refuses a non-empty one unless `force` (then files are replaced)."""
     check_package_name(package)
-    directory = Path(directory)
+    directory = Path(directory).resolve()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} exists and is not a folder")
     if directory.is_dir() and any(p.name != ".git" for p in directory.iterdir()) and not force:

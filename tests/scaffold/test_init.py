@@ -95,3 +95,16 @@ def test_force_writes_into_a_non_empty_folder(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
     assert (tmp_path / "src" / "otherlib" / "models" / "__init__.py").is_file()
+
+
+def test_relative_directory(tmp_path: Path):
+    # DIR is relative to where the user runs modgen, not to DIR itself.
+    result = subprocess.run(
+        [sys.executable, "-m", "modgen", "init", "proj", "--package", "mylib"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "proj" / "pyproject.toml").is_file()
+    assert not (tmp_path / "proj" / "proj").exists()
