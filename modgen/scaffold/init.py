@@ -169,6 +169,7 @@ __pycache__/
 *.egg-info/
 .pytest_cache/
 .ruff_cache/
+.cache/
 build/
 dist/
 """
