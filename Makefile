@@ -36,6 +36,8 @@ demo: install sdist
 	cd $(DEMO) && git init --quiet && git add -A && git -c user.name=demo -c user.email=demo@example.com commit --quiet -m "transformers $(TRANSFORMERS_VERSION)"
 	cd $(DEMO) && modgen like llama --name bob
 	cd $(DEMO) && git status --short
+	cd $(DEMO) && grep -v '^#' src/transformers/models/bob/modular_bob.py
+	cd $(DEMO) && modgen flatten --check src/transformers/models/bob
 	cd $(DEMO) && PYTHONPATH=src $(PYTHON) -m pytest -q tests/models/bob
 
 style: install
