@@ -1,9 +1,10 @@
 """`modgen check` as one function: what to check, in which order to fix, and what to report.
 
 Order in fix mode: generated files are regenerated from their modular files first (copies may point into
-them), then copies are fixed source-first, then modular files whose own text or generated files the copy fix
-touched are regenerated again. Each step writes through a `Transaction`, so a failing step leaves no half-written
-file behind.
+them), then copies are fixed source-first, then modular files whose own text, parent files or generated files
+the copy fix touched are regenerated again, with their dependants (a hand-written parent that the copy fix
+restores must not leave its children generated from its edited text). Each step writes through a `Transaction`,
+so a failing step leaves no half-written file behind.
 """
 
 from __future__ import annotations
@@ -131,6 +132,20 @@ def modular_dependants(repo: Repository, modular: list[Path], selection: set[Pat
     return selected_modular(modular, selection, related)
 
 
+def modular_affected(repo: Repository, touched: set[Path]) -> list[Path]:
+    """The modular files to regenerate once `touched` files changed: those whose own file, parent files or
+    generated files were touched, and then those whose parents these regenerate (a grandchild reads its
+    parent's regenerated output)."""
+    modular = modular_files(repo)
+    selection = set(touched)
+    while True:
+        affected = modular_dependants(repo, modular, selection)
+        outputs = {g.resolve() for m in affected for g in generated_files(m)}
+        if outputs <= selection:
+            return affected
+        selection |= outputs
+
+
 def copies_step(
     repo: Repository,
     report: CheckReport,
@@ -169,12 +184,7 @@ def copies_step(
             transaction.write(path, files.text(path), modify=True)
         transaction.commit()
     report.fixed.extend(changed)
-    # The copy fix edited modular files or generated files: regenerate those models.
-    touched = {p.resolve() for p in changed}
-    again = [
-        m
-        for m in modular_files(repo)
-        if m.resolve() in touched or any(g.resolve() in touched for g in generated_files(m))
-    ]
+    # The copy fix edited modular files, generated files or parents: regenerate the models depending on them.
+    again = modular_affected(repo, {p.resolve() for p in changed})
     if again and modular:
         modular_step(repo, report, None, fix=True, jobs=jobs, cache=cache, only=again)

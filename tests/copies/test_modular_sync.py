@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,22 @@ def test_with_markers_on_the_generated_copies_verify(sdist_repo):
     assert kinds == ["copy", "modular"]
     assert run_check(repo, paths=[generated], fix=True, use_cache=False).findings == []
     assert generated.read_text() == text
+
+
+def test_fix_regenerates_children_from_a_parent_the_copy_fix_restores(sdist_repo):
+    """idefics3/modeling_idefics3.py is hand-written (its classes are `# Copied from` idefics2, siglip...) and the
+    parent of smolvlm's modular file. The modular step regenerates smolvlm from the edited parent before the copy
+    fix restores the parent: smolvlm must then be regenerated again, from the restored text."""
+    models = sdist_repo / "src" / "transformers" / "models"
+    parent, child = models / "idefics3" / "modeling_idefics3.py", models / "smolvlm" / "modeling_smolvlm.py"
+    line = "self.num_patches = self.num_patches_per_side**2"
+    assert line in parent.read_text() and line in child.read_text()  # the child does inherit the edited line
+    parent.write_text(parent.read_text().replace(line, line.replace("**2", "**3")))
+
+    repo = Repository.discover(sdist_repo)
+    report = run_check(repo, paths=[parent], fix=True, use_cache=False)
+    assert report.findings == [] and parent in report.fixed
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=sdist_repo, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == ""
