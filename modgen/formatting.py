@@ -6,6 +6,8 @@ ruff process per file, which is most of their run time.
 
 from __future__ import annotations
 
+import functools
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,10 +20,20 @@ from modgen.errors import ModgenError
 DEFAULT_RUFF_CONFIG = Path(__file__).with_name("ruff_transformers.toml")
 
 
+@functools.cache
 def ruff_binary() -> str:
+    """The ruff executable of the installed ruff package (pinned), wherever its scripts folder is."""
+    import ruff
     from ruff.__main__ import find_ruff_bin
 
-    return str(find_ruff_bin())
+    try:
+        return str(find_ruff_bin())
+    except FileNotFoundError:  # e.g. a virtualenv using the system's site-packages: the script is the system's
+        beside_package = Path(ruff.__file__).parents[4] / "bin" / "ruff"
+        found = str(beside_package) if beside_package.is_file() else shutil.which("ruff")
+        if found is None:
+            raise ModgenError("the ruff executable is not installed", hint="pip install ruff==0.14.10") from None
+        return found
 
 
 def ruff_config_for(root: Path | None) -> Path:
