@@ -185,3 +185,15 @@ def feature_id(namespace: str, text: str) -> int:
 
 def fingerprint(node: ast.AST) -> int:
     return stable_hash(ast.dump(node, annotate_fields=False, include_attributes=False))
+
+
+def dotted_chain(node: ast.AST) -> list[str] | None:
+    """`nn.functional.silu` -> ['nn', 'functional', 'silu']; None for anything but names and attributes."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]

@@ -22,6 +22,7 @@ from pathlib import Path
 from modgen.errors import ModgenError
 from modgen.similarity.canonical import (
     canonicalize,
+    dotted_chain,
     feature_id,
     fingerprint,
     prefix_keys,
@@ -102,18 +103,6 @@ def short_form(dotted: str) -> str:
         if dotted.startswith(long):
             return short + dotted[len(long) :]
     return dotted
-
-
-def dotted_chain(node: ast.AST) -> list[str] | None:
-    """`nn.functional.silu` -> ['nn', 'functional', 'silu']; None for anything but names and attributes."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return parts[::-1]
 
 
 class _FeatureReader:

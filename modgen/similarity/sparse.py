@@ -64,6 +64,13 @@ class TfidfMatrix:
             self._cache[key] = (weights, norms.astype(np.float32))
         return self._cache[key]
 
+    def locate(self, bag: Counter) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A bag's feature ids, their log term frequencies, their places in the vocabulary and which are known."""
+        ids = np.fromiter(bag.keys(), dtype=np.int64, count=len(bag))
+        tf = 1 + np.log(np.fromiter(bag.values(), dtype=np.float32, count=len(ids)))
+        position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
+        return ids, tf, position, self.vocabulary[position] == ids
+
     def containment(
         self, bags: list[Counter], rows: np.ndarray, keep: np.ndarray, namespace_weights: dict[str, float]
     ) -> np.ndarray:
@@ -77,10 +84,7 @@ class TfidfMatrix:
         for row, bag in enumerate(bags):
             if not bag:
                 continue
-            ids = np.fromiter(bag.keys(), dtype=np.int64, count=len(bag))
-            tf = 1 + np.log(np.fromiter(bag.values(), dtype=np.float32, count=len(ids)))
-            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
-            known = self.vocabulary[position] == ids
+            ids, tf, position, known = self.locate(bag)
             query = np.where(known, tf * weights[position], 0)
             total = float(query.sum()) + float((~known).sum())  # an unseen feature is held by no row
             for column, index_row in enumerate(rows):
@@ -100,10 +104,7 @@ class TfidfMatrix:
         for row, bag in enumerate(bags):
             if not bag:
                 continue
-            ids = np.fromiter(bag.keys(), dtype=np.int64, count=len(bag))
-            tf = 1 + np.log(np.fromiter(bag.values(), dtype=np.float32, count=len(ids)))
-            position = np.minimum(np.searchsorted(self.vocabulary, ids), len(self.vocabulary) - 1)
-            known = self.vocabulary[position] == ids
+            ids, tf, position, known = self.locate(bag)
             feature_weight = np.where(known, weights[position], unseen * table[ids >> NAMESPACE_SHIFT])
             query = tf * feature_weight
             query /= np.linalg.norm(query) or 1

@@ -20,7 +20,7 @@ import re
 import sys
 from collections import Counter
 
-from modgen.similarity.canonical import feature_id
+from modgen.similarity.canonical import dotted_chain, feature_id
 
 
 # What an API call does, whatever it is called (`features.short_form` names; the last part for tensor methods).
@@ -146,16 +146,6 @@ NAME_ROLES = (
 )
 
 
-def _dotted(node: ast.AST) -> list[str] | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return [node.id, *reversed(parts)]
-
-
 class _File:
     """What a signature needs to know of the file: its imports, its functions, the roles of its classes."""
 
@@ -166,7 +156,7 @@ class _File:
         self.roles: dict[str, str] = {}
 
     def api(self, node: ast.AST) -> str | None:
-        chain = _dotted(node)
+        chain = dotted_chain(node)
         return self.resolve(chain) if chain else None
 
 
@@ -183,11 +173,11 @@ class _Reader:
     def kind_of_value(self, node: ast.AST) -> str | None:
         """The kind of sub-module an expression builds (`nn.Linear(...)` -> linear), None if it builds none."""
         if isinstance(node, ast.Subscript):
-            chain = _dotted(node.value)
+            chain = dotted_chain(node.value)
             return "act" if chain and chain[-1] in ACTIVATION_TABLES else None
         if not isinstance(node, ast.Call):
             return None
-        chain = _dotted(node.func)
+        chain = dotted_chain(node.func)
         if chain is None:
             return None
         name = chain[-1]
@@ -216,7 +206,7 @@ class _Reader:
         layers: Counter = Counter()
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and len(child.targets) == 1:
-                target = _dotted(child.targets[0])
+                target = dotted_chain(child.targets[0])
                 if target and target[0] == "self" and len(target) == 2:
                     kind = self.kind_of_value(child.value)
                     if kind:
@@ -224,7 +214,7 @@ class _Reader:
                         if kind not in STATELESS:
                             layers[kind] += 1
             elif isinstance(child, ast.Call):  # self.register_buffer("inv_freq", ...)
-                chain = _dotted(child.func)
+                chain = dotted_chain(child.func)
                 if chain and chain[-1] == "register_buffer":
                     layers["buffer"] += 1
         return layers
@@ -260,7 +250,7 @@ class _Reader:
         func = node.func
         if isinstance(func, ast.Attribute):
             self.visit(func.value)
-        chain = _dotted(func)
+        chain = dotted_chain(func)
         api = self.file.api(func)
         if api in ATTENTION_CALLS or (chain and chain[-1] in ATTENTION_CALLS):
             if "softmax" not in self.events:  # not when the eager helper it stands for was folded already
