@@ -17,40 +17,7 @@ from modgen.modular.convert import convert, convert_with_parents
 from modgen.repo import TransformersTree
 
 
-__all__ = ["convert", "convert_with_parents", "flatten_file", "flatten_files", "finish"]
-
-
-def _ruff_root(path: Path) -> Path | None:
-    """The repository whose ruff settings apply to `path` (the nearest pyproject.toml configuring ruff)."""
-    for folder in Path(path).resolve().parents:
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.ruff" in pyproject.read_text(encoding="utf-8"):
-            return folder
-    return None
-
-
-def finish(
-    outputs: dict[Path, str], parents: dict[Path, list[str]], *, markers: bool, tree: TransformersTree | None
-) -> dict[Path, str]:
-    """Format unformatted outputs (one ruff run per configuration), then add `# Copied from` markers if asked.
-
-    `parents` maps each output path to the parent modules of its modular file (for the markers).
-    """
-    from modgen.formatting import format_sources, ruff_config_for
-
-    by_config: dict[Path, dict[str, str]] = {}
-    for path, text in outputs.items():
-        by_config.setdefault(ruff_config_for(_ruff_root(path)), {})[str(path)] = text
-    formatted: dict[Path, str] = {}
-    for config, sources in by_config.items():
-        formatted.update({Path(name): text for name, text in format_sources(sources, config).items()})
-    if markers:
-        from modgen.copies.markers import add_copied_from_markers
-
-        for path, text in formatted.items():
-            parent_tree = tree or TransformersTree.for_file(path)
-            formatted[path] = add_copied_from_markers(text, parents.get(path, []), parent_tree)
-    return {path: formatted[path] for path in outputs}
+__all__ = ["convert", "convert_with_parents", "flatten_file", "flatten_files"]
 
 
 def flatten_files(
