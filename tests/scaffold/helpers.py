@@ -42,3 +42,11 @@ def commit_all(repo: Path, message: str) -> None:
     env = {**os.environ, **GIT_IDENTITY}
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "commit", "--quiet", "-m", message], cwd=repo, check=True, env=env)
+
+
+def make(project: Path, *targets: str) -> subprocess.CompletedProcess:
+    """`make TARGETS` in `project` as a user runs it: not as a sub-make of a `make test` that runs this suite
+    (an inherited MAKELEVEL makes make print "Entering/Leaving directory" lines around the output)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    command = ["make", *targets, f"PYTHON={sys.executable}"]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=1800)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modgen.repo import RepoKind, Repository
-from tests.scaffold.helpers import modgen
+from tests.scaffold.helpers import make, modgen
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_make_targets(project: Path):
     targets = ("fix-copies", "repo-consistency", "style", "quality", "test")
     dry = subprocess.run(["make", "-n", *targets], cwd=project, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
-    run = subprocess.run(["make", "test", f"PYTHON={sys.executable}"], cwd=project, capture_output=True, text=True)
+    run = make(project, "test")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scaffold.helpers import modgen
+from tests.scaffold.helpers import make, modgen
 
 
 # new name -> (parent, Auto class to build it, tiny config, inputs)
@@ -252,11 +252,9 @@ def test_make_test_passes(tmp_path: Path):
     assert like.returncode == 0, like.stderr
     assert (root / "tests" / "models" / "bob" / "test_modeling_bob.py").is_file()
     # Generated files in sync with the modular file, markers verified, ruff-clean: what the project's CI runs.
-    checks = subprocess.run(
-        ["make", "repo-consistency", "quality", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True
-    )
+    checks = make(root, "repo-consistency", "quality")
     assert checks.returncode == 0, checks.stdout[-3000:] + checks.stderr[-2000:]
-    run = subprocess.run(["make", "test", f"PYTHON={sys.executable}"], cwd=root, capture_output=True, text=True)
+    run = make(root, "test")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout.splitlines()[-1] and "failed" not in run.stdout.splitlines()[-1]
 
