@@ -66,10 +66,6 @@ class Transaction:
     def changes(self) -> list[Change]:
         return [Change(p, "modify" if p.exists() else "create") for p in sorted(self._staged)]
 
-    @property
-    def staged_files(self) -> dict[Path, Path]:
-        return dict(self._staged)
-
     def commit(self) -> list[Change]:
         """Move every staged file into place; on failure, undo what was moved."""
         changes = self.changes
