@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import gc
 import os
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -258,11 +259,26 @@ def convert_job(job: tuple[str, str]) -> tuple[str, object]:
     try:
         from modgen.modular import convert
 
-        return "ok", convert(Path(path), _tree(package_dir))
+        with _no_cycle_collection():
+            return "ok", convert(Path(path), _tree(package_dir))
     except ModgenError as error:
         return "error", (error.message, error.path and str(error.path), error.line, error.hint, error.exit_code)
     except Exception:
         return "crash", traceback.format_exc()
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a conversion allocates millions of short-lived, acyclic nodes (freed by
+    reference counting), and each collection would re-walk the parents cached by the process; that took 40% of
+    the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def markers_job(job: tuple[str, tuple[str, ...], str]) -> str:

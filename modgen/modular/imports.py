@@ -12,22 +12,28 @@ import contextlib
 
 import libcst as cst
 
+from modgen.modular.mapper import ast_children
+
 
 def loaded_names(code: str) -> set[str]:
     """Names the code reads (`torch` in `torch.nn`), including inside string annotations."""
     names: set[str] = set()
     pending = [ast.parse(code)]
     while pending:
-        tree = pending.pop()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-                names.add(node.id)
+        stack = [pending.pop()]
+        while stack:
+            node = stack.pop()
+            if type(node) is ast.Name:
+                if not isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+                continue
             annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
             if annotation is not None:
                 for inner in ast.walk(annotation):
                     if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
                         with contextlib.suppress(SyntaxError):
                             pending.append(ast.parse(inner.value, mode="eval"))
+            stack.extend(ast_children(node))
     return names
 
 

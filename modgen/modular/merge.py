@@ -8,48 +8,31 @@ them: a body that only raises `...Error(`), its new methods appended, and `super
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
 
 from modgen.errors import ModgenError
 from modgen.modular.casing import Casing, common_partial_suffix
+from modgen.modular.class_body import (
+    ATTRIBUTE,
+    DOCSTRING,
+    METHOD,
+    BodyStatement,
+    ClassPieces,
+    NodeTable,
+    class_code,
+    header_names,
+    print_header,
+)
 from modgen.modular.mapper import EMPTY_MODULE
 from modgen.modular.rename import NamePatterns, rename_docs
-from modgen.modular.super_calls import SuperCallUnroller, full_attribute_name, is_docstring
+from modgen.modular.super_calls import SuperCallUnroller, full_attribute_name, is_docstring, parent_call_targets
 
 
 _DELETED_METHOD = re.compile(r"\ndef .*\(.*\).*:[ \t]*(#.*)?\n    raise.*Error\(.*")
 NO_INHERIT = "no_inherit_decorator"
-
-
-def method_key(node: cst.CSTNode, module: cst.Module) -> str:
-    """Methods by name (a property setter as `<name>_setter`), other statements by their source text."""
-    if isinstance(node, cst.FunctionDef):
-        setter = any(
-            isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter")
-            for d in node.decorators
-        )
-        return node.name.value + ("_setter" if setter else "")
-    if isinstance(node, cst.ClassDef):
-        return node.name.value
-    return f"<statement {id(node)}>"  # other statements only need a key that no method name can take
-
-
-def attribute_key(node: cst.CSTNode, module: cst.Module) -> str | None:
-    """The target of a class attribute (`x = ...` or `x: T = ...`), None for other statements."""
-    if m.matches(node, m.SimpleStatementLine(body=[m.Assign()])):
-        return module.code_for_node(node.body[0].targets[0].target)
-    if m.matches(node, m.SimpleStatementLine(body=[m.AnnAssign()])):
-        return module.code_for_node(node.body[0].target)
-    return None
-
-
-def is_attribute_deletion(node: cst.CSTNode) -> bool:
-    """`attr = AttributeError()`: remove the parent's attribute."""
-    return m.matches(
-        node, m.SimpleStatementLine(body=[m.Assign(value=m.Call(func=m.Name("AttributeError")))])
-    ) or m.matches(node, m.SimpleStatementLine(body=[m.AnnAssign(value=m.Call(func=m.Name("AttributeError")))]))
 
 
 def merged_decorators(modular: cst.CSTNode, parent: cst.CSTNode, error) -> tuple:
@@ -93,21 +76,27 @@ def merge_bases(parent_node: cst.ClassDef, extra: list[cst.Arg]) -> list[cst.Arg
     return bases
 
 
+@dataclass
+class MergedClass:
+    code: str
+    names: set[str]  # every `Name`-like token of the code (see `ast_names`): what its dependencies are read from
+
+
 def merge_class(
-    node: cst.ClassDef,
-    parent_node: cst.ClassDef,
-    parent_module: cst.Module,
+    modular: ClassPieces,
+    parent: ClassPieces,
     renamed_parent_class: str,
     parent_class: str,
     casing: Casing,
     error,
     used_names: set[str] | None = None,
-) -> cst.ClassDef:
-    """`node` (the modular class, inheriting `parent_class`) merged into `parent_node` (its renamed parent).
+) -> MergedClass:
+    """`modular` (the modular class, inheriting `parent_class`) merged into `parent` (its renamed parent).
 
     `error(message)` builds the ModgenError to raise, pointing at the modular class; `used_names`, every name the
-    modular class uses, when known (it saves work).
+    modular class uses, when known (it saves work). Statements the merge does not change are copied as text.
     """
+    node = modular.header
     all_bases = [full_attribute_name(base.value) for base in node.bases]
     if None in all_bases:
         raise error(f"cannot read the bases of class {node.name.value}: use plain (dotted) names")
@@ -116,53 +105,51 @@ def merge_class(
         # `ColPaliForRetrieval(PaliGemmaForConditionalGeneration)`: rename the docs from the old suffix to the new.
         suffix = common_partial_suffix(name.value, renamed_parent_class)
         old, new = renamed_parent_class.replace(suffix, ""), name.value.replace(suffix, "")
-        parent_node = rename_docs(parent_node, NamePatterns(casing.snake(old), casing.snake(new), casing))
+        parent = _docs_renamed(parent, NamePatterns(casing.snake(old), casing.snake(new), casing))
     extra = [arg for arg, base in zip(node.bases, all_bases, strict=True) if base != parent_class]
-    bases = merge_bases(parent_node, extra)
+    bases = merge_bases(parent.header, extra)
 
-    modular_body = node.body.body
-    parent_body = parent_node.body.body
-    parent_methods = {method_key(f, parent_module): f for f in parent_body}
-    modular_methods = {method_key(f, parent_module): f for f in modular_body}
-    modular_attributes = {key for f in modular_body if (key := attribute_key(f, parent_module)) is not None}
+    parent_methods = {statement.key: statement for statement in parent.statements}
+    modular_methods = {statement.key: statement for statement in modular.statements}
+    modular_attributes = {statement.target for statement in modular.statements if statement.kind == ATTRIBUTE}
 
-    docstring: list = []
-    attributes: dict[str, cst.CSTNode] = {}
-    methods: list = []
-    for statement in parent_body:
-        key = method_key(statement, parent_module)
-        if isinstance(statement, cst.FunctionDef):
-            if statement.name.value in modular_attributes:
+    docstring: list[BodyStatement] = []
+    attributes: dict[str, BodyStatement] = {}
+    methods: list[BodyStatement] = []
+    for statement in parent.statements:
+        if statement.kind == METHOD:
+            if statement.name in modular_attributes:
                 continue  # 5.23: a modular attribute shadows the parent method of that name
-            replacement = modular_methods.get(key)
-            if isinstance(replacement, cst.FunctionDef):
-                if _raises_first(replacement) and _DELETED_METHOD.match(parent_module.code_for_node(replacement)):
+            replacement = modular_methods.get(statement.key)
+            if replacement is not None and replacement.kind == METHOD:
+                statement = merge_method(statement, replacement, error)
+                if statement is None:
                     continue
-                statement = _merge_method(statement, replacement, error)
             methods.append(statement)
-        elif (target := attribute_key(statement, parent_module)) is not None:
-            attributes[target] = statement
-        elif is_docstring(statement):
+        elif statement.kind == ATTRIBUTE:
+            attributes[statement.target] = statement
+        elif statement.kind == DOCSTRING:
             docstring = [statement]
 
-    for statement in modular_body:
-        if is_docstring(statement):
-            value = cst.Expr(value=cst.SimpleString(value=statement.body[0].value.value))
-            docstring = [docstring[0].with_changes(body=[value]) if docstring else cst.SimpleStatementLine([value])]
-        elif isinstance(statement, cst.FunctionDef):
-            if method_key(statement, parent_module) not in parent_methods:
+    for statement in modular.statements:
+        if statement.kind == DOCSTRING:
+            value = cst.Expr(value=cst.SimpleString(value=statement.node.body[0].value.value))
+            line = docstring[0].node.with_changes(body=[value]) if docstring else cst.SimpleStatementLine([value])
+            docstring = [BodyStatement.of_node(line)]
+        elif statement.kind == METHOD:
+            if statement.key not in parent_methods:
                 methods.append(statement)
-        elif (target := attribute_key(statement, parent_module)) is not None:
-            if is_attribute_deletion(statement):
-                attributes.pop(target, None)
+        elif statement.kind == ATTRIBUTE:
+            if statement.deletes_attribute:
+                attributes.pop(statement.target, None)
             else:
-                attributes[target] = statement
+                attributes[statement.target] = statement
 
     body = docstring + list(attributes.values()) + methods
     bases_names = [full_attribute_name(base.value) for base in bases]
     unroller = SuperCallUnroller(
         EMPTY_MODULE,
-        parent_methods,
+        NodeTable(parent_methods),
         modular_methods,
         bases_names,
         lambda method: error(
@@ -172,9 +159,85 @@ def merge_class(
         used_names,
     )
     # Only the class's own methods are unrolled (upstream also visits nested functions, which never matters).
-    body = [unroller.unroll(statement) if isinstance(statement, cst.FunctionDef) else statement for statement in body]
-    decorators = merged_decorators(node, parent_node, error)
-    return parent_node.with_changes(body=cst.IndentedBlock(body=body), decorators=decorators, bases=bases, name=name)
+    calls = parent_call_targets(bases_names) if unroller.parent_calls else set()
+    body = [
+        BodyStatement.of_node(unroller.unroll(statement.node))
+        if statement.kind == METHOD and statement.name in modular_methods and (
+            statement.is_modified or statement.may_call(statement.name, calls)
+        )
+        else statement
+        for statement in body
+    ]
+    decorators = merged_decorators(node, parent.header, error)
+    header = print_header(parent.header.with_changes(decorators=decorators, bases=bases, name=name))
+    names = header_names(header).union(*(statement.names() for statement in body))
+    return MergedClass(class_code(header, body), names)
+
+
+def _docs_renamed(parent: ClassPieces, patterns: NamePatterns) -> ClassPieces:
+    """`parent` renamed in its strings and comments only; statements where nothing matches stay as they are."""
+    statements = [
+        # Renaming docs leaves the code, so the statement keeps its ast (what it is, which names it uses).
+        BodyStatement(None, statement.stmts, rename_docs(statement.node, patterns), statement.rename, statement.first_line)
+        if patterns.regex.search(statement.text)
+        else statement
+        for statement in parent.statements
+    ]
+    return ClassPieces(rename_docs(parent.header, patterns), statements)
+
+
+def merge_method(parent: BodyStatement, modular: BodyStatement, error) -> BodyStatement | None:
+    """The parent's method overridden by the modular one; None when the modular one deletes it (its body only
+    raises an error)."""
+    if modular.may_raise_first:
+        node = modular.node
+        if _raises_first(node) and _DELETED_METHOD.match(EMPTY_MODULE.code_for_node(node)):
+            return None
+    parent_signature, modular_signature = parent.signature, modular.signature
+    if parent.stmts is not None and modular.stmts is not None and _keeps_modular_def(parent_signature, modular_signature):
+        # The modular method as written, under the comments above the parent's: no need to parse its body.
+        return modular.under(parent.leading_text)
+    return BodyStatement.of_node(_merge_method(parent_signature, modular.node, error))
+
+
+# The parts of a `def` line that merging takes from the parent (the name aside, which is the same).
+_DEF_LINE_FIELDS = (
+    "asynchronous",
+    "whitespace_after_def",
+    "whitespace_after_name",
+    "whitespace_before_params",
+    "whitespace_before_colon",
+    "type_parameters",
+    "whitespace_after_type_parameters",
+)
+
+
+def _keeps_modular_def(parent: cst.FunctionDef, modular: cst.FunctionDef) -> bool:
+    """Whether `_merge_method` gives the modular method's code unchanged: it takes no decorator, return type or
+    docstring from the parent, has no `**super_kwargs`, and both `def` lines are spaced alike."""
+    decorators = [full_attribute_name(d.decorator) for d in modular.decorators]
+    return (
+        NO_INHERIT not in decorators
+        and bool(modular.decorators or not parent.decorators)
+        and not _has_super_kwargs(modular)
+        and (modular.returns is not None or parent.returns is None)
+        and not _takes_parent_docstring(parent, modular)
+        and all(_same(getattr(parent, field), getattr(modular, field)) for field in _DEF_LINE_FIELDS)
+    )
+
+
+def _same(first: cst.CSTNode | None, second: cst.CSTNode | None) -> bool:
+    return first is second or (first is not None and second is not None and first.deep_equals(second))
+
+
+def _has_super_kwargs(method: cst.FunctionDef) -> bool:
+    star_kwarg = method.params.star_kwarg
+    return isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == "super_kwargs"
+
+
+def _takes_parent_docstring(parent: cst.FunctionDef, modular: cst.FunctionDef) -> bool:
+    body, parent_body = modular.body.body, parent.body.body
+    return bool(body) and not is_docstring(body[0]) and bool(parent_body) and is_docstring(parent_body[0])
 
 
 def _raises_first(method: cst.FunctionDef) -> bool:
@@ -184,14 +247,13 @@ def _raises_first(method: cst.FunctionDef) -> bool:
 
 def _merge_method(parent: cst.FunctionDef, modular: cst.FunctionDef, error) -> cst.FunctionDef:
     params = modular.params
-    star_kwarg = modular.params.star_kwarg
-    if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == "super_kwargs":
+    if _has_super_kwargs(modular):
         # `**super_kwargs`: the parent's signature, with the modular parameters overriding or appended.
         merged = {p.name.value: p for p in parent.params.params}
         merged.update({p.name.value: p for p in modular.params.params[1:]})
         params = params.with_changes(params=list(merged.values()), star_kwarg=parent.params.star_kwarg)
     body = modular.body
-    if body.body and not is_docstring(body.body[0]) and parent.body.body and is_docstring(parent.body.body[0]):
+    if _takes_parent_docstring(parent, modular):
         body = body.with_changes(body=[parent.body.body[0], *body.body])
     return parent.with_changes(
         body=body,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from modgen.modular.mapper import EMPTY_MODULE, Entry, ast_names, find_all_dependencies
+from modgen.modular.class_body import ClassPieces
+from modgen.modular.mapper import EMPTY_MODULE, Entry, find_all_dependencies
 from modgen.modular.merge import class_error, merge_class
 from modgen.modular.modular_mapper import ModularMapper
 
@@ -56,7 +57,6 @@ class GeneratedFiles:
         excluded = modular.sibling_imports[file_type]
         bases = modular.model_bases(name)
         if bases:
-            node = entry.node
             parent_class = bases[0]
             key = modular.imported_from[parent_class]
             mapper = modular.parent_mappers[key]
@@ -67,18 +67,17 @@ class GeneratedFiles:
                     f"{parent_class} is not a class of {key}",
                     hint=f"check the name: {key} defines {', '.join(list(mapper.classes)[:8])}, ...",
                 )
-            node = merge_class(
-                node,
-                mapper.classes[renamed].node,
-                mapper.module,
+            merged = merge_class(
+                ClassPieces.of_entry(entry),
+                ClassPieces.of_entry(mapper.classes[renamed], mapper.rename),
                 renamed,
                 parent_class,
                 modular.casing,
                 error,
                 modular.class_names[name],
             )
-            node = EMPTY_MODULE.code_for_node(node)
-            dependencies = mapper.class_dependencies(name, ast_names(ast.parse(node)), excluded)
+            node = merged.code
+            dependencies = mapper.class_dependencies(name, merged.names, excluded)
             dependencies = self._import_other_files(file_type, dependencies, mapper)
             dependencies -= set(modular.classes)
             dependencies = find_all_dependencies(mapper.class_dependency_mapping, dependencies, in_file.keys())

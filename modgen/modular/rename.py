@@ -57,11 +57,17 @@ class NamePatterns:
             if text in NAMES_TO_NEVER_REPLACE or text.strip('"') in NAMES_TO_NEVER_REPLACE or text in self.keep:
                 cached = text
             else:
-                cached = self.regex.sub(self._replacement, text)
+                cached = self.regex.sub(self.replacement, text)
             self._cache[text] = cached
         return cached
 
-    def _replacement(self, match: re.Match) -> str:
+    @property
+    def protected_names(self) -> frozenset[str]:
+        """Names `replace` leaves alone though they hold the model's name."""
+        return NAMES_TO_NEVER_REPLACE | self.keep
+
+    def replacement(self, match: re.Match) -> str:
+        """The new spelling of one match of `regex`."""
         spelling, next_char = match.group(1), match.group(2)
         new = self.table.get(spelling, self.cased_new)
         # Two entries: `CLIP_START` -> `BOB_START` (upper case then no letter), `CLIPMLP` -> `BobMLP`.
@@ -140,12 +146,66 @@ def _is_fstring(text: str) -> bool:
     return "f" in prefix.lower()
 
 
+# The tokens renaming treats apart from the code: strings (any prefix, any quotes) and comments.
+_STRING_OR_COMMENT = re.compile(
+    r"(?:(?<!\w)[rRbBuUfF]{1,2})?"  # a prefix, not the end of a name
+    r"(?:'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"  # '''...'''
+    r'|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}'  # """..."""
+    r"|'(?:[^'\\\n]|\\.)*'"  # '...'
+    r'|"(?:[^"\\\n]|\\.)*")'  # "..."
+    r"|\#[^\r\n]*",  # a comment
+    re.DOTALL,
+)
+_ABSOLUTE_FROM = re.compile(r"^[ \t]*from[ \t]+[A-Za-z_]", re.MULTILINE)
+
+
 def rename_source(source: str, patterns: NamePatterns, original_new_name: str) -> str:
-    """`rename_module` on source text, token by token: the same renames, without building a tree.
+    """`rename_module` on source text: the same renames, without building a tree.
 
     Names, strings and comments are renamed; absolute `from X import ...` statements are left alone; a comment
     holding `# Copied from` is emptied.
     """
+    renamed = _rename_by_scanning(source, patterns)
+    if renamed is None:
+        renamed = _rename_by_tokens(source, patterns)
+    if original_new_name != patterns.new:
+        # Sibling imports keep pointing at the model's real files: `.configuration_aria_text` -> `.configuration_aria`.
+        renamed = re.sub(
+            rf"(from\s+\.+)({FILE_TYPE_PATTERN})_{re.escape(patterns.new)}(?=\w*\s+import\b)",
+            rf"\1\2_{original_new_name}",
+            renamed,
+        )
+    return renamed
+
+
+def _rename_by_scanning(source: str, patterns: NamePatterns) -> str | None:
+    """Renaming with regular expressions only: between strings and comments, a name can only be renamed in full
+    (`patterns.regex` matches at the start of a word), so the code between them is renamed in one go. None when
+    the source needs the tokenizer: an absolute `from` import (left alone), a name never renamed, a string the
+    expression does not read."""
+    if _ABSOLUTE_FROM.search(source) or any(name in source for name in patterns.protected_names):
+        return None
+    pieces, last = [], 0
+    for match in _STRING_OR_COMMENT.finditer(source):
+        code = source[last : match.start()]
+        if "'" in code or '"' in code:
+            return None
+        token = match.group()
+        if token[0] == "#":
+            new = "" if "# Copied from" in token else patterns.replace(token)
+        else:
+            new = _rename_fstring(token, patterns) if _is_fstring(token) else patterns.replace(token)
+        pieces += [patterns.regex.sub(patterns.replacement, code), new]
+        last = match.end()
+    code = source[last:]
+    if "'" in code or '"' in code:
+        return None
+    pieces.append(patterns.regex.sub(patterns.replacement, code))
+    return "".join(pieces)
+
+
+def _rename_by_tokens(source: str, patterns: NamePatterns) -> str:
+    """Renaming token by token (Python's tokenizer, slow but sure)."""
     offsets = [0]
     for line in source.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
@@ -198,12 +258,4 @@ def rename_source(source: str, patterns: NamePatterns, original_new_name: str) -
         pieces += [source[last:start], new]
         last = end
     pieces.append(source[last:])
-    renamed = "".join(pieces)
-    if original_new_name != patterns.new:
-        # Sibling imports keep pointing at the model's real files: `.configuration_aria_text` -> `.configuration_aria`.
-        renamed = re.sub(
-            rf"(from\s+\.+)({FILE_TYPE_PATTERN})_{re.escape(patterns.new)}(?=\w*\s+import\b)",
-            rf"\1\2_{original_new_name}",
-            renamed,
-        )
-    return renamed
+    return "".join(pieces)

@@ -45,14 +45,14 @@ def is_super_call_statement(node: cst.CSTNode, name: str) -> bool:
     )
 
 
-def parent_call_names(bases: list[str]) -> set[str]:
-    """The last part of every `X` that `ParentCallToSuper` turns from `X.method(self, ...)` into `super()`."""
-    names = {base.split(".")[-1] for base in bases}
+def parent_call_targets(bases: list[str]) -> set[str]:
+    """Every `X` that `ParentCallToSuper` turns from `X.method(self, ...)` into `super()`."""
+    targets = set(bases)
     if "GradientCheckpointingLayer" in bases:
-        names.add("Module")
+        targets.add("nn.Module")
     if any("PreTrainedModel" in base for base in bases):
-        names.add("PreTrainedModel")
-    return names
+        targets.add("PreTrainedModel")
+    return targets
 
 
 class ParentCallToSuper(cst.CSTTransformer):
@@ -60,18 +60,13 @@ class ParentCallToSuper(cst.CSTTransformer):
 
     def __init__(self, bases: list[str]):
         super().__init__()
-        self.bases = bases
+        self.targets = parent_call_targets(bases)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         func = updated_node.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, (cst.Name, cst.Attribute))):
             return updated_node
-        parent = full_attribute_name(func.value)
-        if (
-            parent in self.bases
-            or (parent == "nn.Module" and "GradientCheckpointingLayer" in self.bases)
-            or (parent == "PreTrainedModel" and any("PreTrainedModel" in base for base in self.bases))
-        ):
+        if full_attribute_name(func.value) in self.targets:
             args = updated_node.args
             if args and m.matches(args[0].value, m.Name("self")):
                 args = args[1:]
@@ -95,7 +90,9 @@ class SuperCallUnroller:
         self.module = module
         # `used_names` (every name the modular class uses): when no base is among them, no statement can hold a
         # `Base.method(self)` call, and visiting every statement for one is skipped (a costly libcst pass).
-        self.parent_calls = used_names is None or not parent_call_names(bases).isdisjoint(used_names)
+        self.parent_calls = used_names is None or not {target.split(".")[-1] for target in parent_call_targets(bases)}.isdisjoint(
+            used_names
+        )
         self.parent_methods = parent_methods
         self.modular_methods = modular_methods
         self.bases = bases
