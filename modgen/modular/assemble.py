@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 import libcst as cst
 
@@ -11,7 +12,7 @@ from modgen.modular.guards import guard_soft_imports
 from modgen.modular.imports import names_used_by_blocks, needed_imports
 from modgen.modular.mapper import EMPTY_MODULE, parse_units
 from modgen.modular.modular_mapper import ModularMapper
-from modgen.modular.output import GeneratedFiles, fill_files
+from modgen.modular.output import GeneratedFiles, Placed, fill_files
 from modgen.modular.pil import copy_into_pil, names_to_copy
 from modgen.modular.sources import is_generated_file
 
@@ -59,6 +60,10 @@ def helper_original(unit):
     return unit
 
 
+def _loaded_names(placed: Iterable[Placed]) -> set[str]:
+    return set().union(*(p.loaded_names() for p in placed))
+
+
 def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str, str]:
     """The text of each generated file (without banner), by file type."""
     files = fill_files(modular)
@@ -68,12 +73,11 @@ def build_modules(modular: ModularMapper, *, absolute: bool = False) -> dict[str
     for file_type, placed in files.files.items():
         if not placed:
             continue
-        body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
-        imports = needed_imports(candidates, body_code, set(placed), block_names)
+        imports = needed_imports(candidates, _loaded_names(placed.values()), set(placed), block_names)
         pil_with_torchvision = file_type == "image_processing_pil" and "image_processing" in files.files
         if pil_with_torchvision and copy_into_pil(files, names_to_copy(imports, modular.model_name)):
-            body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
-            imports = needed_imports(candidates, body_code, set(placed), block_names)
+            imports = needed_imports(candidates, _loaded_names(placed.values()), set(placed), block_names)
+        body_code = "".join(p.code for p in sorted(placed.values(), key=lambda p: p.position))
         if file_type in GUARDED_FILE_TYPES:
             imports = guard_soft_imports(imports)
         modules[file_type] = cst.Module(body=imports, header=modular.header).code + body_code

@@ -269,9 +269,10 @@ def convert_job(job: tuple[str, str]) -> tuple[str, object]:
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a conversion allocates millions of short-lived, acyclic nodes (freed by
-    reference counting), and each collection would re-walk the parents cached by the process; that took 40% of
-    the time."""
+    """Pause the cyclic garbage collector: a conversion allocates millions of acyclic nodes (freed by reference
+    counting), and each collection would re-walk the parents cached by the process; that took 40% of the time.
+    (Worker processes run without it for their whole life, which is one batch: resuming it between conversions
+    would walk everything each conversion allocated once more.)"""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -279,6 +280,10 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _job_size(job: tuple[str, str]) -> int:
+    return os.path.getsize(job[0])
 
 
 def markers_job(job: tuple[str, tuple[str, ...], str]) -> str:
@@ -356,7 +361,8 @@ def flatten_batch(
     trees = {path: tree or TransformersTree.for_file(path) for path in modular_paths}
     for each in {t.package_dir: t for t in trees.values()}.values():
         _TREES.setdefault(str(each.package_dir), each)
-    files = [read_modular_file(path, trees[path]) for path in modular_paths]
+    with _no_cycle_collection():
+        files = [read_modular_file(path, trees[path]) for path in modular_paths]
     waves = dependency_waves(files)
     markers_for = markers if callable(markers) else (lambda _path, on=markers: on)
     run = FlattenRun(waves=len(waves))
@@ -369,7 +375,9 @@ def flatten_batch(
             label = f"flattening (wave {number}/{len(passes)})" if len(passes) > 1 else "flattening"
             jobs_of_wave = [(str(f.path), str(trees[f.path].package_dir)) for f in wave]
             for modular, (status, value) in zip(
-                wave, run_jobs(convert_job, jobs_of_wave, jobs=jobs, label=label), strict=True
+                wave,
+                run_jobs(convert_job, jobs_of_wave, jobs=jobs, label=label, cost=_job_size, initializer=gc.disable),
+                strict=True,
             ):
                 if status == "ok":
                     for name, text in value.items():

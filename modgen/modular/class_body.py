@@ -20,7 +20,15 @@ from collections.abc import Callable, Iterator, Mapping
 import libcst as cst
 import libcst.matchers as m
 
-from modgen.modular.mapper import EMPTY_MODULE, Entry, ast_names, cached_ast_names, unit_first_line
+from modgen.modular.mapper import (
+    EMPTY_MODULE,
+    Entry,
+    ast_loaded_names,
+    ast_names,
+    cached_ast_names,
+    cached_loaded_names,
+    unit_first_line,
+)
 from modgen.modular.super_calls import is_docstring
 
 
@@ -211,7 +219,9 @@ class BodyStatement:
         if self.stmts is not None and len(self.stmts) == 1 and isinstance(self.stmts[0], (ast.Assign, ast.AnnAssign)):
             # (`AttributeError` has no model name in it: renaming cannot change this.)
             value = self.stmts[0].value
-            return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "AttributeError"
+            return (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "AttributeError"
+            )
         call = m.Call(func=m.Name("AttributeError"))
         return m.matches(self.node, m.SimpleStatementLine(body=[m.Assign(value=call)])) or m.matches(
             self.node, m.SimpleStatementLine(body=[m.AnnAssign(value=call)])
@@ -227,22 +237,40 @@ class BodyStatement:
         for child in getattr(stmt, "body", ()):
             if isinstance(child, (ast.Expr, ast.Return)) and _is_super_call(child.value, method):
                 return True
-        if bases:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                    if _dotted(node.func.value) in bases:
-                        return True
-        return False
+        return bool(bases) and any(
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _dotted(node.func.value) in bases
+            for node in ast.walk(stmt)
+        )
 
     def names(self) -> set[str]:
         """The `Name`-like tokens of the statement (see `ast_names`), as they read in its text."""
         if self.stmts is None or (self.rename is not None and _ABSOLUTE_IMPORT.search(self.text)):
             # Printed code, or a parent's absolute import (which renaming leaves alone): read the text.
-            body = ast.parse("class _:\n" + self.text).body[0].body
-            return set().union(*(ast_names(stmt) for stmt in body))
-        if self.rename is None:
-            return set().union(*(cached_ast_names(stmt) for stmt in self.stmts))
-        return {self.rename(name) for stmt in self.stmts for name in cached_ast_names(stmt)}
+            return set().union(*map(ast_names, self._parsed()))
+        return self._renamed_union(map(cached_ast_names, self.stmts))
+
+    def loaded_names(self) -> set[str]:
+        """The names the statement reads (see `ast_loaded_names`), as they read in its text."""
+        if self.stmts is None:
+            return set().union(*map(ast_loaded_names, self._parsed()))
+        return self._renamed_union(map(cached_loaded_names, self.stmts))
+
+    def _parsed(self) -> list[ast.stmt]:
+        return ast.parse("class _:\n" + self.text).body[0].body
+
+    def _renamed_union(self, name_sets) -> set[str]:
+        names = set().union(*name_sets)
+        return names if self.rename is None else {self.rename(name) for name in names}
+
+
+class DocsRenamedStatement(BodyStatement):
+    """A statement whose strings and comments were renamed (`rename_docs`): the same code, so the same ast and
+    names, but its string annotations are read from its new text."""
+
+    __slots__ = ()
+
+    def loaded_names(self) -> set[str]:
+        return set().union(*map(ast_loaded_names, self._parsed()))
 
 
 def attribute_target(node: cst.CSTNode) -> str | None:
@@ -287,9 +315,11 @@ class ClassPieces:
         return cls.of_node(entry.node)
 
 
-def header_names(header: str) -> set[str]:
-    """The names of a printed class header (`print_header`): its name, bases, keywords and decorators."""
-    return ast_names(ast.parse(header + _PASS_LINE).body[0])
+def header_names(header: str) -> tuple[set[str], set[str]]:
+    """The names (`ast_names`) and the loaded names (`ast_loaded_names`) of a printed class header (`print_header`):
+    its name, bases, keywords and decorators."""
+    node = ast.parse(header + _PASS_LINE).body[0]
+    return ast_names(node), ast_loaded_names(node)
 
 
 def cut_class(
@@ -348,7 +378,11 @@ def _statement_groups(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
 def _last_block(stmt: ast.stmt) -> list[ast.stmt] | None:
     """The statements of the last indented block of a compound statement (None for a simple statement)."""
     if isinstance(stmt, ast.If):
-        if len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If) and stmt.orelse[0].col_offset == stmt.col_offset:
+        if (
+            len(stmt.orelse) == 1
+            and isinstance(stmt.orelse[0], ast.If)
+            and stmt.orelse[0].col_offset == stmt.col_offset
+        ):
             return _last_block(stmt.orelse[0])  # `elif`
         return stmt.orelse or stmt.body
     if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):

@@ -8,33 +8,15 @@ names imports bind (loaded names, string annotations included) at a fraction of 
 from __future__ import annotations
 
 import ast
-import contextlib
 
 import libcst as cst
 
-from modgen.modular.mapper import ast_children
+from modgen.modular.mapper import ast_loaded_names
 
 
 def loaded_names(code: str) -> set[str]:
     """Names the code reads (`torch` in `torch.nn`), including inside string annotations."""
-    names: set[str] = set()
-    pending = [ast.parse(code)]
-    while pending:
-        stack = [pending.pop()]
-        while stack:
-            node = stack.pop()
-            if type(node) is ast.Name:
-                if not isinstance(node.ctx, ast.Store):
-                    names.add(node.id)
-                continue
-            annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
-            if annotation is not None:
-                for inner in ast.walk(annotation):
-                    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                        with contextlib.suppress(SyntaxError):
-                            pending.append(ast.parse(inner.value, mode="eval"))
-            stack.extend(ast_children(node))
-    return names
+    return ast_loaded_names(ast.parse(code))
 
 
 def _bound_name(alias: cst.ImportAlias) -> str:
@@ -65,14 +47,15 @@ def names_used_by_blocks(candidates: list[cst.CSTNode]) -> set[str]:
 
 
 def needed_imports(
-    candidates: list[cst.CSTNode], body_code: str, defined: set[str], block_names: set[str] | None = None
+    candidates: list[cst.CSTNode], body_names: set[str], defined: set[str], block_names: set[str] | None = None
 ) -> list[cst.CSTNode]:
-    """The candidate imports the body needs, each name imported once (first candidate wins).
+    """The candidate imports a body reading `body_names` (`loaded_names`) needs, each name imported once (first
+    candidate wins).
 
     `block_names`: `names_used_by_blocks(candidates)`, when the caller computed it already."""
     if block_names is None:
         block_names = names_used_by_blocks(candidates)
-    loaded = loaded_names(body_code) | block_names
+    loaded = body_names | block_names
 
     def used(name: str) -> bool:
         # `import torch.nn` binds `torch.nn`, used through `torch`.

@@ -13,6 +13,7 @@ for the output, is parsed from its slice of the source only when the statement i
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 
@@ -79,6 +80,41 @@ def ast_children(node: ast.AST) -> list[ast.AST]:
     return children
 
 
+def ast_loaded_names(node: ast.AST) -> set[str]:
+    """Names the code of `node` reads (`torch` in `torch.nn`), inside string annotations too: what decides which
+    imports a generated file keeps."""
+    names: set[str] = set()
+    pending = [node]
+    while pending:
+        stack = [pending.pop()]
+        while stack:
+            child = stack.pop()
+            if type(child) is ast.Name:
+                if not isinstance(child.ctx, ast.Store):
+                    names.add(child.id)
+                continue
+            annotation = getattr(child, "annotation", None) or getattr(child, "returns", None)
+            if annotation is not None:
+                for inner in ast.walk(annotation):
+                    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                        with contextlib.suppress(SyntaxError):
+                            pending.append(ast.parse(inner.value, mode="eval"))
+            stack.extend(ast_children(child))
+    return names
+
+
+_LOADED_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
+
+
+def cached_loaded_names(node: ast.AST) -> frozenset[str]:
+    """`ast_loaded_names`, once per node object (parents' statements are read by many modular files)."""
+    cached = _LOADED_CACHE.get(id(node))
+    if cached is None or cached[0] is not node:
+        cached = (node, frozenset(ast_loaded_names(node)))
+        _LOADED_CACHE[id(node)] = cached
+    return cached[1]
+
+
 _NAMES_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
 
 
@@ -127,9 +163,14 @@ class Unit:
         self._node = node
         self.first_line = first_line
 
-    def renamed(self, rename_text) -> Unit:
-        """This statement seen through a rename of its text (done on first use of the text)."""
-        return RenamedUnit(self, rename_text) if rename_text is not None else self
+    def renamed(self, rename_text, rename=None) -> Unit:
+        """This statement seen through a rename of its text (done on first use of the text); `rename`, the same
+        rename of one name."""
+        return RenamedUnit(self, rename_text, rename) if rename_text is not None else self
+
+    def loaded_names(self) -> set[str]:
+        """The names the statement reads (see `ast_loaded_names`), as they read in its text."""
+        return set().union(*map(cached_loaded_names, self.stmts))
 
     @property
     def node(self) -> cst.CSTNode:
@@ -148,11 +189,12 @@ class Unit:
 class RenamedUnit(Unit):
     """A parent's statement renamed to the new model: the text is renamed only when it is emitted."""
 
-    __slots__ = ("original", "rename_text")
+    __slots__ = ("original", "rename_text", "rename")
 
-    def __init__(self, original: Unit, rename_text):
+    def __init__(self, original: Unit, rename_text, rename):
         self.original = original
         self.rename_text = rename_text
+        self.rename = rename
         self.stmts = original.stmts
         self._node = None
         self.first_line = original.first_line  # renaming keeps the lines where they are
@@ -160,6 +202,10 @@ class RenamedUnit(Unit):
     @property
     def text(self) -> str:  # type: ignore[override]
         return self.rename_text(self.original.text)
+
+    def loaded_names(self) -> set[str]:
+        # The ast is the original's: its names are renamed as the text is (string annotations included).
+        return {self.rename(name) for name in super().loaded_names()}
 
 
 class Entry:
@@ -193,6 +239,10 @@ class Entry:
         if self._node is None and self._is_whole_unit() and (text := self.unit.text) is not None:
             return text
         return EMPTY_MODULE.code_for_node(self.node)
+
+    def loaded_names(self) -> set[str] | None:
+        """The names the object's code reads; None when only its printed code tells (a nested class)."""
+        return self.unit.loaded_names() if self._node is None and self._is_whole_unit() else None
 
     def _is_whole_unit(self) -> bool:
         stmt = self.unit.stmts[0]
@@ -274,7 +324,7 @@ class ModuleMapper:
         self.all_unit: Unit | None = None
         self.getattr_unit: Unit | None = None
         for unit in units:
-            self._read(unit.renamed(rename_text))
+            self._read(unit.renamed(rename_text, rename))
         self.global_nodes: dict[str, Entry] = {**self.assignments, **self.classes, **self.functions}
 
     def names(self, node: ast.AST) -> set[str]:

@@ -21,6 +21,7 @@ from modgen.modular.class_body import (
     METHOD,
     BodyStatement,
     ClassPieces,
+    DocsRenamedStatement,
     NodeTable,
     class_code,
     header_names,
@@ -80,6 +81,7 @@ def merge_bases(parent_node: cst.ClassDef, extra: list[cst.Arg]) -> list[cst.Arg
 class MergedClass:
     code: str
     names: set[str]  # every `Name`-like token of the code (see `ast_names`): what its dependencies are read from
+    loaded: set[str]  # the names the code reads (see `ast_loaded_names`): what its file's imports are kept for
 
 
 def merge_class(
@@ -162,23 +164,26 @@ def merge_class(
     calls = parent_call_targets(bases_names) if unroller.parent_calls else set()
     body = [
         BodyStatement.of_node(unroller.unroll(statement.node))
-        if statement.kind == METHOD and statement.name in modular_methods and (
-            statement.is_modified or statement.may_call(statement.name, calls)
-        )
+        if statement.kind == METHOD
+        and statement.name in modular_methods
+        and (statement.is_modified or statement.may_call(statement.name, calls))
         else statement
         for statement in body
     ]
     decorators = merged_decorators(node, parent.header, error)
     header = print_header(parent.header.with_changes(decorators=decorators, bases=bases, name=name))
-    names = header_names(header).union(*(statement.names() for statement in body))
-    return MergedClass(class_code(header, body), names)
+    names, loaded = header_names(header)
+    names = names.union(*(statement.names() for statement in body))
+    loaded = loaded.union(*(statement.loaded_names() for statement in body))
+    return MergedClass(class_code(header, body), names, loaded)
 
 
 def _docs_renamed(parent: ClassPieces, patterns: NamePatterns) -> ClassPieces:
     """`parent` renamed in its strings and comments only; statements where nothing matches stay as they are."""
     statements = [
-        # Renaming docs leaves the code, so the statement keeps its ast (what it is, which names it uses).
-        BodyStatement(None, statement.stmts, rename_docs(statement.node, patterns), statement.rename, statement.first_line)
+        DocsRenamedStatement(
+            None, statement.stmts, rename_docs(statement.node, patterns), statement.rename, statement.first_line
+        )
         if patterns.regex.search(statement.text)
         else statement
         for statement in parent.statements
@@ -194,7 +199,11 @@ def merge_method(parent: BodyStatement, modular: BodyStatement, error) -> BodySt
         if _raises_first(node) and _DELETED_METHOD.match(EMPTY_MODULE.code_for_node(node)):
             return None
     parent_signature, modular_signature = parent.signature, modular.signature
-    if parent.stmts is not None and modular.stmts is not None and _keeps_modular_def(parent_signature, modular_signature):
+    if (
+        parent.stmts is not None
+        and modular.stmts is not None
+        and _keeps_modular_def(parent_signature, modular_signature)
+    ):
         # The modular method as written, under the comments above the parent's: no need to parse its body.
         return modular.under(parent.leading_text)
     return BodyStatement.of_node(_merge_method(parent_signature, modular.node, error))

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from modgen.modular.class_body import ClassPieces
+from modgen.modular.imports import loaded_names
 from modgen.modular.mapper import EMPTY_MODULE, Entry, find_all_dependencies
-from modgen.modular.merge import class_error, merge_class
+from modgen.modular.merge import MergedClass, class_error, merge_class
 from modgen.modular.modular_mapper import ModularMapper
 
 
@@ -27,6 +28,10 @@ VARIABLES_AT_THE_BEGINNING = ("logger", "_CHECKPOINT_FOR_DOC", "_CONFIG_FOR_DOC"
 class Placed:
     position: float
     code: str
+    loaded: set[str] | None = None  # the names the code reads, when known without parsing it
+
+    def loaded_names(self) -> set[str]:
+        return self.loaded if self.loaded is not None else loaded_names(self.code)
 
 
 class GeneratedFiles:
@@ -38,17 +43,19 @@ class GeneratedFiles:
         self.counters: dict[str, int] = defaultdict(int)
         self.cross_imports: list[cst.CSTNode] = []
 
-    def place(self, file_type: str, name: str, node: cst.CSTNode | Entry | str) -> None:
+    def place(self, file_type: str, name: str, node: cst.CSTNode | Entry | MergedClass) -> None:
         if isinstance(node, Entry):
-            node = node.code
-        elif isinstance(node, cst.CSTNode):
-            node = EMPTY_MODULE.code_for_node(node)
+            code, loaded = node.code, node.loaded_names()
+        elif isinstance(node, MergedClass):
+            code, loaded = node.code, node.loaded
+        else:
+            code, loaded = EMPTY_MODULE.code_for_node(node), None
         if name in VARIABLES_AT_THE_BEGINNING:
             position = -1000 + VARIABLES_AT_THE_BEGINNING.index(name)
         else:
             position = self.counters[file_type]
             self.counters[file_type] += 1
-        self.files[file_type][name] = Placed(position, node)
+        self.files[file_type][name] = Placed(position, code, loaded)
 
     def add_class(self, name: str, entry: Entry) -> None:
         modular = self.modular
@@ -76,7 +83,7 @@ class GeneratedFiles:
                 error,
                 modular.class_names[name],
             )
-            node = merged.code
+            node = merged
             dependencies = mapper.class_dependencies(name, merged.names, excluded)
             dependencies = self._import_other_files(file_type, dependencies, mapper)
             dependencies -= set(modular.classes)
@@ -84,7 +91,7 @@ class GeneratedFiles:
             order = mapper.relative_order(dependencies)
             nodes = {dep: (order[dep], mapper.global_nodes[dep]) for dep in dependencies}
         else:
-            node = entry.code
+            node = entry
             dependencies = modular.class_dependencies(name, modular.class_names[name], excluded)
             dependencies = self._import_other_files(file_type, dependencies, modular)
             order = modular.relative_order(dependencies)

@@ -52,6 +52,6 @@ def copy_into_pil(files: GeneratedFiles, names: list[str]) -> bool:
         position = source[name].position
         here = [placed for placed in target.values() if placed.position == position]
         offset = -0.5 if here and _is_definition(here[0].code) else 0.5
-        target[name] = Placed(position + offset, source[name].code)
+        target[name] = Placed(position + offset, source[name].code, source[name].loaded)
         copied = True
     return copied

@@ -90,9 +90,9 @@ class SuperCallUnroller:
         self.module = module
         # `used_names` (every name the modular class uses): when no base is among them, no statement can hold a
         # `Base.method(self)` call, and visiting every statement for one is skipped (a costly libcst pass).
-        self.parent_calls = used_names is None or not {target.split(".")[-1] for target in parent_call_targets(bases)}.isdisjoint(
-            used_names
-        )
+        self.parent_calls = used_names is None or not {
+            target.split(".")[-1] for target in parent_call_targets(bases)
+        }.isdisjoint(used_names)
         self.parent_methods = parent_methods
         self.modular_methods = modular_methods
         self.bases = bases
