@@ -25,7 +25,7 @@ EMPTY_MODULE = cst.Module(body=[])
 
 def ast_names(node: ast.AST) -> set[str]:
     """The values libcst's `Name` nodes would have inside `node`: identifiers, attribute, parameter, keyword,
-    function, class and imported names."""
+    function, class and imported names (not `None`, `True` and `False`, which name no object)."""
     # A hand-rolled walk: `ast.walk` with an `isinstance` ladder took three times as long, on every parent class.
     names: set[str] = set()
     add, stack = names.add, [node]
