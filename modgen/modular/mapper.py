@@ -427,9 +427,18 @@ def find_all_dependencies(
     return found
 
 
+_NODES_BY_TEXT: dict[str, cst.CSTNode] = {}
+
+
 def parse_units(units: list[Unit]) -> None:
-    """Parse many statements' nodes with one libcst call (one parse per statement costs far more)."""
-    pending = [unit for unit in units if unit._node is None]
+    """Parse many statements' nodes with one libcst call (one parse per statement costs far more); each text once
+    per process (the same imports open most modular files and their parents)."""
+    pending = []
+    for unit in units:
+        if unit._node is None:
+            unit._node = _NODES_BY_TEXT.get(unit.text)
+            if unit._node is None:
+                pending.append(unit)
     if len(pending) < 2:
         return
     texts = [unit.text if unit.text.endswith("\n") else unit.text + "\n" for unit in pending]
@@ -439,4 +448,4 @@ def parse_units(units: list[Unit]) -> None:
     for index, (unit, statement) in enumerate(zip(pending, module.body, strict=True)):
         if index == 0:
             statement = statement.with_changes(leading_lines=[*module.header, *statement.leading_lines])
-        unit._node = statement
+        unit._node = _NODES_BY_TEXT[unit.text] = statement
