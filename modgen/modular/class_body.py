@@ -62,7 +62,7 @@ class BodyStatement:
     on first use.
     """
 
-    __slots__ = ("_text", "stmts", "_node", "rename", "_kind", "first_line")
+    __slots__ = ("_text", "stmts", "_node", "rename", "_kind", "first_line", "_printed_ast")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class BodyStatement:
         self.rename = rename  # a parent's renaming, which its ast (read before renaming) has not seen
         self.first_line = first_line  # the line of its file where `text` starts
         self._kind: tuple[str, str] | None = None
+        self._printed_ast: list[ast.stmt] | None = None
 
     @classmethod
     def of_node(cls, node: cst.BaseStatement) -> BodyStatement:
@@ -256,7 +257,10 @@ class BodyStatement:
         return self._renamed_union(map(cached_loaded_names, self.stmts))
 
     def _parsed(self) -> list[ast.stmt]:
-        return ast.parse("class _:\n" + self.text).body[0].body
+        """The ast of the statement's text (for a statement whose own ast does not tell its names)."""
+        if self._printed_ast is None:
+            self._printed_ast = ast.parse("class _:\n" + self.text).body[0].body
+        return self._printed_ast
 
     def _renamed_union(self, name_sets) -> set[str]:
         names = set().union(*name_sets)
