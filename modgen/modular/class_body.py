@@ -101,9 +101,9 @@ class BodyStatement:
 
     @property
     def signature(self) -> cst.BaseStatement:
-        """A method without its body: its leading lines, decorators, `def` line and docstring (or `pass`). What
-        merging a parent's method with the modular one that overrides it takes from the parent, parsed without
-        the body (which only unrolling a `super()` call needs)."""
+        """A method without its body: its leading lines, decorators, `def` line and docstring (or `pass`): all that
+        merging an overridden method reads of the parent's and the modular one's, parsed without their bodies
+        (only unrolling a `super()` call needs the parent's)."""
         stmt = self.stmts[0] if self._node is None and self.stmts and len(self.stmts) == 1 else None
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return self.node
@@ -131,8 +131,9 @@ class BodyStatement:
 
     def under(self, leading_text: str) -> BodyStatement:
         """This statement with other leading lines (the same code: the same ast)."""
-        code = "".join(self.text.splitlines(keepends=True)[unit_first_line(self.stmts[0]) - self.first_line :])
-        return BodyStatement(leading_text + code, self.stmts, None, self.rename, self.first_line)
+        start = unit_first_line(self.stmts[0])
+        code = "".join(self.text.splitlines(keepends=True)[start - self.first_line :])
+        return BodyStatement(leading_text + code, self.stmts, None, self.rename, start - leading_text.count("\n"))
 
     @property
     def may_raise_first(self) -> bool:
