@@ -21,6 +21,15 @@ class ModgenError(Exception):
     # Exit status: 2 for usage and input errors; findings of `modgen check` use 1 and are not errors.
     exit_code: int = 2
 
+    @classmethod
+    def from_syntax_error(
+        cls, error: Exception, path: Path | str, *, what: str = "syntax error", hint: str | None = None
+    ) -> ModgenError:
+        """A file that does not parse, at the line Python's `SyntaxError` (or libcst's `ParserSyntaxError`) names."""
+        message = getattr(error, "msg", None) or getattr(error, "message", None) or str(error)
+        line = getattr(error, "lineno", None) or getattr(error, "raw_line", None)
+        return cls(f"{what}: {message}", path=path, line=line, hint=hint or "python -m py_compile FILE shows it too")
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:

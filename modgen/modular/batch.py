@@ -115,9 +115,7 @@ def read_modular_file(path: Path, tree: TransformersTree) -> ModularFile:
         source = path.read_text(encoding="utf-8")
         module = _parse_import_part(source, path)
     except SyntaxError as error:
-        raise ModgenError(
-            f"syntax error: {error.msg}", path=path, line=error.lineno, hint="fix the modular file, then flatten again"
-        ) from None
+        raise ModgenError.from_syntax_error(error, path) from None
     except UnicodeDecodeError as error:
         raise ModgenError(f"not UTF-8 text: {error.reason}", path=path) from None
     parents = []

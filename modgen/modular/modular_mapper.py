@@ -37,12 +37,7 @@ class ModularMapper(ModuleMapper):
         try:
             syntax = ast.parse(source)
         except SyntaxError as error:
-            raise ModgenError(
-                f"syntax error: {error.msg}",
-                path=path,
-                line=error.lineno,
-                hint="fix the syntax (python -m py_compile FILE shows it too)",
-            ) from None
+            raise ModgenError.from_syntax_error(error, path) from None
         # Statements are parsed with libcst only when they are merged; verbatim ones are copied as text.
         super().__init__(split_units(source, syntax, None))
         first = min((unit_first_line(stmt) for stmt in syntax.body), default=len(source.splitlines()) + 1)
@@ -211,7 +206,7 @@ def parsed_parent(path: Path, patterns: NamePatterns, original_new_name: str, ab
     try:
         units = parent_units(str(path.resolve()), source)
     except SyntaxError as error:
-        raise ModgenError(f"the parent module does not parse: {error.msg}", path=path, line=error.lineno) from None
+        raise ModgenError.from_syntax_error(error, path, what="the parent module does not parse") from None
     patterns.keep = kept_imported_names(units, absolute)
     renamed_texts: dict[str, str] = {}
 

@@ -2,7 +2,7 @@
 
 A parent import is `from ..llama.modeling_llama import X` (relative to the modular file), `from ...models.llama...`,
 or `from transformers.models.llama.modeling_llama import X` (in the transformers tree the file lives in, else the
-installed one). Each resolves to a file on disk; parsed modules are cached by (path, mtime).
+installed one). Each resolves to a file on disk, read once per process (until it changes).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import libcst as cst
 
 from modgen.errors import ModgenError
 from modgen.repo import FILE_TYPES, TransformersTree, split_file_name
@@ -96,15 +94,3 @@ def read_file(path: Path) -> str:
     if key not in _READ:
         _READ[key] = path.read_text(encoding="utf-8")
     return _READ[key]
-
-
-def parse_source(source: str, path: Path) -> cst.Module:
-    try:
-        return cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        raise ModgenError(
-            f"syntax error: {error.message}",
-            path=path,
-            line=error.raw_line,
-            hint="fix the syntax (python -m py_compile FILE shows it too)",
-        ) from None

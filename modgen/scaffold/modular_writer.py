@@ -38,7 +38,7 @@ def read_public_classes(path: Path) -> list[ParentClass]:
     try:
         module = cst.parse_module(path.read_text(encoding="utf-8"))
     except cst.ParserSyntaxError as error:
-        raise ModgenError(f"does not parse: {error.message}", path=path, line=error.raw_line) from error
+        raise ModgenError.from_syntax_error(error, path, what="does not parse") from error
     public = set(_all_names(module))
     return [
         _parent_class(node) for node in module.body if isinstance(node, cst.ClassDef) and node.name.value in public

@@ -65,11 +65,11 @@ def parse_file(path: Path, text: str | None = None) -> ast.Module:
     try:
         return ast.parse(text, filename=str(path))
     except SyntaxError as error:
-        raise ModgenError(
-            f"the file does not parse: {error.msg}",
-            path=path,
-            line=error.lineno,
-            hint="give a Python file that runs (python -m py_compile FILE shows the error)",
+        raise ModgenError.from_syntax_error(
+            error,
+            path,
+            what="the file does not parse",
+            hint="give a Python file that runs (python -m py_compile FILE)",
         ) from error
 
 
