@@ -178,7 +178,7 @@ def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> Cop
                 "copy",
                 copy.path,
                 mismatch.line,
-                f"copy does not match {copy.marker.object_path}",
+                f"copy does not match {copy.marker.reference}",
                 copy.marker.reference,
                 diff=mismatch.diff,
             )

@@ -24,7 +24,7 @@ def test_exit_codes_and_json(tree):
     tree.write(ROBERTA, INTERMEDIATE_COPY.replace("nn.GELU()", "nn.ReLU()"))
     result = run("--repo", str(tree.root), "--no-modular", "--no-cache")
     assert result.exit_code == 1
-    assert f"{ROBERTA}:9: copy does not match models.bert.modeling_bert.BertIntermediate" in result.output
+    assert f"{ROBERTA}:9: copy does not match transformers.models.bert.modeling_bert.BertIntermediate" in result.output
     assert "+        self.intermediate_act_fn = nn.GELU()" in result.output
 
     result = run("--repo", str(tree.root), "--no-modular", "--no-cache", "--json")

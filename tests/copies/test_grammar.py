@@ -41,7 +41,7 @@ def test_a_plain_copy_passes_and_an_edit_is_reported_at_its_line_with_a_diff(tre
     assert report.exit_code == 1
     [finding] = report.findings
     assert (finding.kind, finding.line) == ("copy", line_of(edited, "nn.ReLU()"))
-    assert finding.message == "copy does not match models.bert.modeling_bert.BertIntermediate"
+    assert finding.message == "copy does not match transformers.models.bert.modeling_bert.BertIntermediate"
     assert "-        self.intermediate_act_fn = nn.ReLU()" in finding.diff
     assert "+        self.intermediate_act_fn = nn.GELU()" in finding.diff
 
