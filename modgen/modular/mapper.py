@@ -26,14 +26,28 @@ EMPTY_MODULE = cst.Module(body=[])
 def ast_names(node: ast.AST) -> set[str]:
     """The values libcst's `Name` nodes would have inside `node`: identifiers, attribute, parameter, keyword,
     function, class and imported names (not `None`, `True` and `False`, which name no object)."""
+    return ast_name_sets(node)[0]
+
+
+def ast_loaded_names(node: ast.AST) -> set[str]:
+    """Names the code of `node` reads (`torch` in `torch.nn`), inside string annotations too: what decides which
+    imports a generated file keeps."""
+    return ast_name_sets(node)[1]
+
+
+def ast_name_sets(node: ast.AST) -> tuple[set[str], set[str]]:
+    """`ast_names` and `ast_loaded_names` of `node`, in one walk."""
     # A hand-rolled walk: `ast.walk` with an `isinstance` ladder took three times as long, on every parent class.
     names: set[str] = set()
-    add, stack = names.add, [node]
+    loaded: set[str] = set()
+    add, load, stack, annotations = names.add, loaded.add, [node], []
     while stack:
         child = stack.pop()
         kind = type(child)
         if kind is ast.Name:
             add(child.id)
+            if type(child.ctx) is not ast.Store:
+                load(child.id)
             continue
         if kind is ast.Attribute:
             add(child.attr)
@@ -43,11 +57,19 @@ def ast_names(node: ast.AST) -> set[str]:
             continue
         if kind is ast.arg:
             add(child.arg)
+            if child.annotation is not None:
+                annotations.append(child.annotation)
         elif kind is ast.keyword:
             if child.arg is not None:
                 add(child.arg)
-        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             add(child.name)
+            if child.returns is not None:
+                annotations.append(child.returns)
+        elif kind is ast.ClassDef:
+            add(child.name)
+        elif kind is ast.AnnAssign:
+            annotations.append(child.annotation)
         elif kind is ast.alias:
             names.update(child.name.split("."))
             if child.asname:
@@ -65,7 +87,13 @@ def ast_names(node: ast.AST) -> set[str]:
         elif (kind is ast.MatchAs or kind is ast.MatchStar) and child.name:
             add(child.name)
         stack.extend(ast_children(child))
-    return names
+    for annotation in annotations:
+        # A string annotation (`"LlamaConfig"`) reads the names in it too.
+        for inner in ast.walk(annotation):
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                with contextlib.suppress(SyntaxError):
+                    loaded |= ast_loaded_names(ast.parse(inner.value, mode="eval"))
+    return names, loaded
 
 
 def ast_children(node: ast.AST) -> list[ast.AST]:
@@ -80,57 +108,32 @@ def ast_children(node: ast.AST) -> list[ast.AST]:
     return children
 
 
-def ast_loaded_names(node: ast.AST) -> set[str]:
-    """Names the code of `node` reads (`torch` in `torch.nn`), inside string annotations too: what decides which
-    imports a generated file keeps."""
-    names: set[str] = set()
-    pending = [node]
-    while pending:
-        stack = [pending.pop()]
-        while stack:
-            child = stack.pop()
-            if type(child) is ast.Name:
-                if not isinstance(child.ctx, ast.Store):
-                    names.add(child.id)
-                continue
-            annotation = getattr(child, "annotation", None) or getattr(child, "returns", None)
-            if annotation is not None:
-                for inner in ast.walk(annotation):
-                    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                        with contextlib.suppress(SyntaxError):
-                            pending.append(ast.parse(inner.value, mode="eval"))
-            stack.extend(ast_children(child))
-    return names
+_NAME_SETS: dict[int, tuple[ast.AST, frozenset[str], frozenset[str]]] = {}
 
 
-_LOADED_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
-
-
-def cached_loaded_names(node: ast.AST) -> frozenset[str]:
-    """`ast_loaded_names`, once per node object (parents' statements are read by many modular files)."""
-    cached = _LOADED_CACHE.get(id(node))
-    if cached is None or cached[0] is not node:
-        cached = (node, frozenset(ast_loaded_names(node)))
-        _LOADED_CACHE[id(node)] = cached
-    return cached[1]
-
-
-_NAMES_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
-
-
-def cached_ast_names(node: ast.AST) -> frozenset[str]:
-    """`ast_names`, once per node object (parents' trees are kept per process, so their names are read once). A
-    class's are its statements' (which merging reads one by one) and its header's."""
-    cached = _NAMES_CACHE.get(id(node))
+def cached_name_sets(node: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """`ast_name_sets`, once per node object (parents' trees are kept per process, so their names are read once).
+    A class's are its statements' (which merging reads one by one) and its header's."""
+    cached = _NAME_SETS.get(id(node))
     if cached is None or cached[0] is not node:
         if isinstance(node, ast.ClassDef):
             header = [*node.bases, *node.keywords, *node.decorator_list, *getattr(node, "type_params", ())]
-            names = {node.name}.union(*(ast_names(part) for part in header), *map(cached_ast_names, node.body))
+            parts = [ast_name_sets(part) for part in header] + [cached_name_sets(stmt) for stmt in node.body]
+            names = {node.name}.union(*(part[0] for part in parts))
+            loaded = set().union(*(part[1] for part in parts))
         else:
-            names = ast_names(node)
-        cached = (node, frozenset(names))
-        _NAMES_CACHE[id(node)] = cached
-    return cached[1]
+            names, loaded = ast_name_sets(node)
+        cached = (node, frozenset(names), frozenset(loaded))
+        _NAME_SETS[id(node)] = cached
+    return cached[1], cached[2]
+
+
+def cached_ast_names(node: ast.AST) -> frozenset[str]:
+    return cached_name_sets(node)[0]
+
+
+def cached_loaded_names(node: ast.AST) -> frozenset[str]:
+    return cached_name_sets(node)[1]
 
 
 def nested_classes(node: ast.AST) -> Iterator[ast.ClassDef]:
