@@ -98,17 +98,17 @@ def merge_class(
     `error(message)` builds the ModgenError to raise, pointing at the modular class; `used_names`, every name the
     modular class uses, when known (it saves work). Statements the merge does not change are copied as text.
     """
-    node = modular.header
-    all_bases = [full_attribute_name(base.value) for base in node.bases]
+    own = modular.header  # the modular class's `class` line: its name, bases, decorators
+    all_bases = [full_attribute_name(base.value) for base in own.bases]
     if None in all_bases:
-        raise error(f"cannot read the bases of class {node.name.value}: use plain (dotted) names")
-    name = node.name
+        raise error(f"cannot read the bases of class {own.name.value}: use plain (dotted) names")
+    name = own.name
     if name.value != renamed_parent_class:
         # `ColPaliForRetrieval(PaliGemmaForConditionalGeneration)`: rename the docs from the old suffix to the new.
         suffix = common_partial_suffix(name.value, renamed_parent_class)
         old, new = renamed_parent_class.replace(suffix, ""), name.value.replace(suffix, "")
         parent = _docs_renamed(parent, NamePatterns(casing.snake(old), casing.snake(new), casing))
-    extra = [arg for arg, base in zip(node.bases, all_bases, strict=True) if base != parent_class]
+    extra = [arg for arg, base in zip(own.bases, all_bases, strict=True) if base != parent_class]
     bases = merge_bases(parent.header, extra)
 
     parent_methods = {statement.key: statement for statement in parent.statements}
@@ -155,7 +155,7 @@ def merge_class(
         modular_methods,
         bases_names,
         lambda method: error(
-            f"{node.name.value}.{method} calls super().{method}(), but {parent_class} does not define {method} itself",
+            f"{own.name.value}.{method} calls super().{method}(), but {parent_class} does not define {method} itself",
             hint=f"call the grandparent explicitly (`Base.{method}(self, ...)`), or write the method in full",
         ),
         used_names,
@@ -170,7 +170,7 @@ def merge_class(
         else statement
         for statement in body
     ]
-    decorators = merged_decorators(node, parent.header, error)
+    decorators = merged_decorators(own, parent.header, error)
     header = print_header(parent.header.with_changes(decorators=decorators, bases=bases, name=name))
     names, loaded = header_names(header)
     names = names.union(*(statement.names() for statement in body))
