@@ -37,6 +37,17 @@ class CheckReport:
     fixed: list[Path] = field(default_factory=list)
     ruff_calls: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # Each written file's text before the run's first write to it: a file written twice (a child regenerated from
+    # an edited parent, then from the restored one) may end as it began, and then it was not fixed.
+    texts_before: dict[Path, str | None] = field(default_factory=dict, repr=False)
+
+    def about_to_write(self, paths) -> None:
+        for path in paths:
+            if path not in self.texts_before:
+                self.texts_before[path] = path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def changed_by_the_run(self, path: Path) -> bool:
+        return (path.read_text(encoding="utf-8") if path.is_file() else None) != self.texts_before.get(path)
 
     @property
     def exit_code(self) -> int:
@@ -80,7 +91,7 @@ def run_check(
         cache.save()
     report.ruff_calls = formatter.calls
     report.timings["total"] = time.perf_counter() - started
-    report.fixed = sorted(set(report.fixed))
+    report.fixed = sorted(path for path in set(report.fixed) if report.changed_by_the_run(path))
     report.warnings = sorted((f for f in report.findings if f.kind == "warning"), key=place)
     report.findings = sorted((f for f in report.findings if f.kind != "warning"), key=place)
     return report
@@ -108,6 +119,7 @@ def modular_step(
     report.modular_checked += results.checked
     report.modular_flattened += results.flattened
     if fix and results.expected:
+        report.about_to_write(results.expected)
         with Transaction(repo.root) as transaction:
             for path, text in results.expected.items():
                 transaction.write(path, text, modify=True)
@@ -179,6 +191,7 @@ def copies_step(
     report.findings.extend(results.findings)
     if not changed:
         return
+    report.about_to_write(changed)
     with Transaction(repo.root) as transaction:
         for path in sorted(changed):
             transaction.write(path, files.text(path), modify=True)
