@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 DEFINITION = re.compile(r"^(\s*)(?:async\s+)?(class|def)\s+(\w+)")
@@ -90,8 +91,15 @@ def split_blocks(lines: list[str]) -> list[Block]:
     """Split one object's lines (header first) into its header, its inner definitions and the code between.
 
     An inner definition takes the comments and decorators right above it, so an `# Ignore copy` written
-    there belongs to it.
+    there belongs to it. (The blocks are shared between calls on the same lines: they are read, never changed.)
     """
+    return list(_split_blocks(tuple(lines)))
+
+
+@lru_cache(maxsize=4096)
+def _split_blocks(frozen: tuple[str, ...]) -> tuple[Block, ...]:
+    # Writing markers tries each generated object against several parents and renamings: the same lines, again.
+    lines = list(frozen)
     head_end = header_end(lines, 0)
     kind_name = definition(lines[0])
     blocks = [Block(f"{kind_name[1]} {kind_name[2]}" if kind_name else None, lines[:head_end], is_header=True)]
@@ -119,7 +127,7 @@ def split_blocks(lines: list[str]) -> list[Block]:
         index = end
     if gap:
         blocks.append(Block(None, gap))
-    return blocks
+    return tuple(blocks)
 
 
 def reindent(lines: list[str], old: str, new: str) -> list[str]:
