@@ -179,10 +179,10 @@ def rename_source(source: str, patterns: NamePatterns, original_new_name: str) -
 
 
 def _rename_by_scanning(source: str, patterns: NamePatterns) -> str | None:
-    """Renaming with regular expressions only: between strings and comments, a name can only be renamed in full
-    (`patterns.regex` matches at the start of a word), so the code between them is renamed in one go. None when
-    the source needs the tokenizer: an absolute `from` import (left alone), a name never renamed, a string the
-    expression does not read."""
+    """Renaming with regular expressions only. The code between strings and comments is renamed in one go: a match
+    of `patterns.regex` starts where no letter or digit precedes and reads one character past the name, so it
+    never spans two names, and renaming each name alone gives the same. None when the source needs the tokenizer:
+    an absolute `from` import (left alone), a name never renamed, a string the expression does not read."""
     if _ABSOLUTE_FROM.search(source) or any(name in source for name in patterns.protected_names):
         return None
     pieces, last = [], 0
