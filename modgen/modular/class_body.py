@@ -23,10 +23,10 @@ import libcst.matchers as m
 from modgen.modular.mapper import (
     EMPTY_MODULE,
     Entry,
-    ast_loaded_names,
-    ast_names,
+    ast_name_sets,
     cached_ast_names,
     cached_loaded_names,
+    statement_end,
     unit_first_line,
 )
 from modgen.modular.super_calls import is_docstring
@@ -62,7 +62,7 @@ class BodyStatement:
     on first use.
     """
 
-    __slots__ = ("_text", "stmts", "_node", "rename", "_kind", "first_line", "_printed_ast")
+    __slots__ = ("_text", "stmts", "_node", "rename", "_kind", "first_line", "_printed_names")
 
     def __init__(
         self,
@@ -78,7 +78,7 @@ class BodyStatement:
         self.rename = rename  # a parent's renaming, which its ast (read before renaming) has not seen
         self.first_line = first_line  # the line of its file where `text` starts
         self._kind: tuple[str, str] | None = None
-        self._printed_ast: list[ast.stmt] | None = None
+        self._printed_names: tuple[set[str], set[str]] | None = None
 
     @classmethod
     def of_node(cls, node: cst.BaseStatement) -> BodyStatement:
@@ -248,20 +248,21 @@ class BodyStatement:
         """The `Name`-like tokens of the statement (see `ast_names`), as they read in its text."""
         if self.stmts is None or (self.rename is not None and _ABSOLUTE_IMPORT.search(self.text)):
             # Printed code, or a parent's absolute import (which renaming leaves alone): read the text.
-            return set().union(*map(ast_names, self._parsed()))
+            return self._name_sets_of_text()[0]
         return self._renamed_union(map(cached_ast_names, self.stmts))
 
     def loaded_names(self) -> set[str]:
         """The names the statement reads (see `ast_loaded_names`), as they read in its text."""
         if self.stmts is None:
-            return set().union(*map(ast_loaded_names, self._parsed()))
+            return self._name_sets_of_text()[1]
         return self._renamed_union(map(cached_loaded_names, self.stmts))
 
-    def _parsed(self) -> list[ast.stmt]:
-        """The ast of the statement's text (for a statement whose own ast does not tell its names)."""
-        if self._printed_ast is None:
-            self._printed_ast = ast.parse("class _:\n" + self.text).body[0].body
-        return self._printed_ast
+    def _name_sets_of_text(self) -> tuple[set[str], set[str]]:
+        """`ast_name_sets` of the statement's text (for a statement whose own ast does not tell its names)."""
+        if self._printed_names is None:
+            sets = [ast_name_sets(stmt) for stmt in ast.parse("class _:\n" + self.text).body[0].body]
+            self._printed_names = set().union(*(s[0] for s in sets)), set().union(*(s[1] for s in sets))
+        return self._printed_names
 
     def _renamed_union(self, name_sets) -> set[str]:
         names = set().union(*name_sets)
@@ -275,7 +276,7 @@ class DocsRenamedStatement(BodyStatement):
     __slots__ = ()
 
     def loaded_names(self) -> set[str]:
-        return set().union(*map(ast_loaded_names, self._parsed()))
+        return self._name_sets_of_text()[1]
 
 
 def attribute_target(node: cst.CSTNode) -> str | None:
@@ -323,8 +324,7 @@ class ClassPieces:
 def header_names(header: str) -> tuple[set[str], set[str]]:
     """The names (`ast_names`) and the loaded names (`ast_loaded_names`) of a printed class header (`print_header`):
     its name, bases, keywords and decorators."""
-    node = ast.parse(header + _PASS_LINE).body[0]
-    return ast_names(node), ast_loaded_names(node)
+    return ast_name_sets(ast.parse(header + _PASS_LINE).body[0])
 
 
 def cut_class(
@@ -351,14 +351,8 @@ def cut_class(
     begin = header_end + 1
     last_line = first_line + len(lines) - 1
     for index, group in enumerate(groups):
-        end = group[-1].end_lineno
         limit = starts[index + 1] - 1 if index + 1 < len(groups) else last_line
-        inner = _footer_indent(group[-1], line)
-        if inner is not None:
-            # libcst's block footer: the lines up to the last one indented as the block (comments, mostly).
-            for number in range(end + 1, limit + 1):
-                if line(number).startswith(inner):
-                    end = number
+        end = statement_end(group[-1], limit, line)
         text = "".join(lines[begin - first_line : end - first_line + 1])
         statements.append(BodyStatement(text, group, None, rename, begin))
         begin = end + 1
@@ -378,40 +372,6 @@ def _statement_groups(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
         group = [stmt]
     if group:
         yield group
-
-
-def _last_block(stmt: ast.stmt) -> list[ast.stmt] | None:
-    """The statements of the last indented block of a compound statement (None for a simple statement)."""
-    if isinstance(stmt, ast.If):
-        if (
-            len(stmt.orelse) == 1
-            and isinstance(stmt.orelse[0], ast.If)
-            and stmt.orelse[0].col_offset == stmt.col_offset
-        ):
-            return _last_block(stmt.orelse[0])  # `elif`
-        return stmt.orelse or stmt.body
-    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-        return stmt.orelse or stmt.body
-    if isinstance(stmt, (ast.Try, ast.TryStar)):
-        return stmt.finalbody or stmt.orelse or stmt.handlers[-1].body
-    if isinstance(stmt, ast.Match):
-        return stmt.cases[-1].body
-    return getattr(stmt, "body", None) if isinstance(getattr(stmt, "body", None), list) else None
-
-
-def _footer_indent(stmt: ast.stmt, line: Callable[[int], str]) -> str | None:
-    """The absolute indentation of a compound statement's last block, None when it has none (a simple statement,
-    or a block on its header's line)."""
-    block = _last_block(stmt)
-    if not block:
-        return None
-    first = line(unit_first_line(block[0]))
-    indent = first[: len(first) - len(first.lstrip(" \t"))]
-    return indent if len(indent) == block[0].col_offset or _decorated(block[0]) else None
-
-
-def _decorated(stmt: ast.stmt) -> bool:
-    return bool(getattr(stmt, "decorator_list", None))
 
 
 def _starts_statement(line: str, indent: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -150,6 +150,43 @@ def nested_classes(node: ast.AST) -> Iterator[ast.ClassDef]:
 def unit_first_line(node: ast.stmt) -> int:
     decorators = getattr(node, "decorator_list", None) or []
     return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _last_block(stmt: ast.stmt) -> list[ast.stmt] | None:
+    """The statements of the last indented block of a compound statement (None for a simple statement)."""
+    if isinstance(stmt, ast.If):
+        if (
+            len(stmt.orelse) == 1
+            and isinstance(stmt.orelse[0], ast.If)
+            and stmt.orelse[0].col_offset == stmt.col_offset
+        ):
+            return _last_block(stmt.orelse[0])  # `elif`
+        return stmt.orelse or stmt.body
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return stmt.orelse or stmt.body
+    if isinstance(stmt, (ast.Try, ast.TryStar)):
+        return stmt.finalbody or stmt.orelse or stmt.handlers[-1].body
+    if isinstance(stmt, ast.Match):
+        return stmt.cases[-1].body
+    return getattr(stmt, "body", None) if isinstance(getattr(stmt, "body", None), list) else None
+
+
+def statement_end(stmt: ast.stmt, limit: int, line: Callable[[int], str]) -> int:
+    """The last line libcst gives statement `stmt`, which no later than line `limit` is followed by another (or
+    ends its block): its own last line, or for a compound statement, the last line up to `limit` indented as its
+    last block (libcst's block footer: the comments after the block, mostly)."""
+    end = stmt.end_lineno
+    block = _last_block(stmt)
+    if not block:
+        return end
+    first = line(unit_first_line(block[0]))
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if len(indent) != block[0].col_offset:
+        return end  # a block on its header's line has no footer
+    for number in range(end + 1, limit + 1):
+        if line(number).startswith(indent):
+            end = number
+    return end
 
 
 class Unit:
@@ -290,16 +327,8 @@ def split_units(source: str, tree: ast.Module, module: cst.Module | None) -> lis
     previous_end = 0
     for index, stmts in enumerate(groups):
         start = previous_end + 1 if index else unit_first_line(stmts[0])
-        end = stmts[-1].end_lineno
-        if not isinstance(stmts[0], (ast.Assign, ast.AnnAssign, ast.Expr, ast.Import, ast.ImportFrom)):
-            # An indented comment after a block belongs to the block (libcst's block footer).
-            next_start = unit_first_line(groups[index + 1][0]) if index + 1 < len(groups) else len(lines) + 1
-            for line_number in range(end + 1, next_start):
-                line = lines[line_number - 1]
-                if line[:1] in (" ", "\t") and line.strip().startswith("#"):
-                    end = line_number
-                elif line.strip():
-                    break
+        limit = unit_first_line(groups[index + 1][0]) - 1 if index + 1 < len(groups) else len(lines)
+        end = statement_end(stmts[-1], limit, lambda number: lines[number - 1])
         units.append(Unit(stmts, text="".join(lines[start - 1 : end]), first_line=start))
         previous_end = end
     return units

@@ -134,6 +134,18 @@ def test_signature_keeps_everything_but_the_body():
         )
 
 
+def test_top_level_statements_end_where_libcst_ends_them():
+    """Top-level units take the same block footers as class statements (the same rule, `statement_end`)."""
+    source = (
+        "import torch\n\n\ndef f():\n    if torch:\n        x = 1\n            # deepest\n  # shallower: the next's\n"
+        "        \n\n# a comment of the next\nclass A:\n    a = 1\n    # the class's footer\n\n\nB = 2\n"
+    )
+    module = cst.parse_module(source)
+    units = split_units(source, ast.parse(source), None)
+    # The first statement's leading lines are the module's header to libcst: compare from the second on.
+    assert [unit.text for unit in units[1:]] == [module.code_for_node(node) for node in module.body[1:]]
+
+
 def test_layouts_the_cut_leaves_to_libcst():
     indented_by_two = "class E:\n  a = 1\n"
     on_the_header_line = "class F: a = 1\n"
