@@ -8,6 +8,7 @@ does not hold yet. A class of another file is imported from it instead (`from .c
 from __future__ import annotations
 
 import ast
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -70,10 +71,11 @@ class GeneratedFiles:
             renamed = modular.renamers[key].replace(parent_class)
             error = class_error(modular.path, modular.line_of(name))
             if renamed not in mapper.classes:
-                raise error(
-                    f"{parent_class} is not a class of {key}",
-                    hint=f"check the name: {key} defines {', '.join(list(mapper.classes)[:8])}, ...",
-                )
+                # The parent's classes as the user wrote them (the mapper holds them renamed to the new model).
+                defined = [entry.original_name for entry in mapper.classes.values()]
+                close = difflib.get_close_matches(parent_class, defined, n=3)
+                listed = f"did you mean {', '.join(close)}?" if close else f"it defines {', '.join(defined[:8])}, ..."
+                raise error(f"{parent_class} is not a class of {key}", hint=listed)
             merged = merge_class(
                 ClassPieces.of_entry(entry),
                 ClassPieces.of_entry(mapper.classes[renamed], mapper.rename),

@@ -230,6 +230,7 @@ def test_missing_parent_class(fake_models: Path):
     assert error.value.line == 4 and "LlamaMLPX is not a class of transformers.models.llama.modeling_llama" in str(
         error.value
     )
+    assert error.value.hint.startswith("did you mean LlamaMLP")  # the parent's names, as the user spells them
 
 
 def test_import_cycle_names_the_chain(fake_models: Path):
