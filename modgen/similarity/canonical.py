@@ -176,6 +176,8 @@ def stable_hash(text: str) -> int:
 NAMESPACES = ("api", "cfg", "attr", "call", "m", "kw", "seq", "s", "t", "def", "base", "name", "n", "x")
 # The structural signature's (structure.py), kept apart from the lexical features above.
 NAMESPACES += ("role", "layer", "layers", "op", "flow")
+# A file's vocabulary: every identifier of its text, comments included (features.file_vocabulary).
+NAMESPACES += ("tok",)
 NAMESPACE_SHIFT = 27
 
 

@@ -15,6 +15,7 @@ Each top-level class or function becomes a `Unit`: a bag of hashed features read
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +37,15 @@ from modgen.similarity.structure import signatures
 API_ROOTS = ("torch", "math", "einops", "numpy", "transformers")
 SHORT_FORMS = (("torch.nn.functional.", "F."), ("torch.nn.", "nn."), ("numpy.", "np."), ("transformers.", "hf."))
 
-# Base classes that make a class an `nn.Module`, however they were imported.
-MODULE_BASES = frozenset(
-    {"nn.Module", "hf.modeling_utils.PreTrainedModel", "hf.modeling_layers.GradientCheckpointingLayer"}
-)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# What a top-level definition is. Only like is paired with like: a helper function is never an output class.
+KINDS = ("module", "function", "output", "config", "class")
+# The endings of base classes that make a class a torch module however a framework spells them: fairseq's
+# `BaseFairseqModel`, audiocraft's `StreamingModule`, lightning's `LightningModule`, transformers' own.
+MODULE_BASE_ENDINGS = ("Module", "Model")
+# Bases that define a `forward` without being modules (custom autograd kernels).
+NOT_MODULE_BASE_ENDINGS = ("Function",)
 
 
 @dataclass
@@ -47,30 +53,63 @@ class Unit:
     """One top-level class or function of a file, as the index and the ranking see it."""
 
     name: str
-    kind: str  # "class" or "function"
+    kind: str  # one of KINDS
     line: int
     size: int  # statements: the unit's share of the file's code
     canonical: int  # equal for two definitions identical after renaming
-    is_module: bool
     features: Counter = field(default_factory=Counter)
     structure: Counter = field(default_factory=Counter)  # what it is made of and computes (structure.py)
     role: str = "other"  # what it is: norm, attention, mlp, block... (structure.py)
 
+    @property
+    def is_module(self) -> bool:
+        return self.kind == "module"
+
+
+def read_source(path: Path) -> str:
+    """A source file's text; a clear error for a file that cannot be read or is not text."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ModgenError(f"cannot read the file: {error.strerror or error}", path=path) from error
+    try:
+        if b"\0" in data:
+            raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), data.index(b"\0") + 1, "NUL byte")
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModgenError(
+            "not a Python file: it holds binary data, not UTF-8 text",
+            path=path,
+            hint="give the .py file that defines the model's torch modules, or a model name such as 'llama'",
+        ) from error
+
 
 def parse_file(path: Path, text: str | None = None) -> ast.Module:
-    try:
-        text = path.read_text(encoding="utf-8") if text is None else text
-    except (OSError, UnicodeDecodeError) as error:
-        raise ModgenError(f"cannot read the file: {error}", path=path) from error
+    text = read_source(path) if text is None else text
     try:
         return ast.parse(text, filename=str(path))
-    except SyntaxError as error:
+    except (SyntaxError, ValueError) as error:
+        if Path(path).suffix != ".py":  # README.md, a notebook, a checkpoint...
+            raise ModgenError(
+                "not a Python file",
+                path=path,
+                hint="give the .py file that defines the model's torch modules, or a model name such as 'llama'",
+            ) from error
         raise ModgenError.from_syntax_error(
             error,
             path,
             what="the file does not parse",
             hint="give a Python file that runs (python -m py_compile FILE)",
         ) from error
+
+
+def file_vocabulary(text: str) -> Counter:
+    """The identifiers of a file's text, comments and docstrings included, as `tok:` features.
+
+    What a port keeps of the original code: the names of its weights (checkpoints are converted, so `c_attn`,
+    `emb_layer_norm_after` survive), of its configuration fields and helpers, and the words its authors use.
+    """
+    return Counter(feature_id("tok", token) for token in IDENTIFIER.findall(text))
 
 
 def import_aliases(module: ast.Module, module_name: str = "") -> dict[str, str]:
@@ -246,31 +285,58 @@ def statement_fingerprint(node: ast.stmt) -> int:
     return fingerprint(node)
 
 
-def module_classes(module: ast.Module, aliases: dict[str, str]) -> set[str]:
-    """The top-level classes of a file that are `nn.Module`s, through bases defined in the same file too."""
-    bases = {node.name: node.bases for node in module.body if isinstance(node, ast.ClassDef)}
+def unit_kinds(module: ast.Module, aliases: dict[str, str]) -> dict[str, str]:
+    """Each top-level definition of a file -> what it is (`KINDS`).
+
+    A class is a module when a base is a torch layer (`nn.Module`, `nn.Conv2d`), a module of the same file, a
+    transformers model class, or a framework's module base (a name ending in `Module` or `Model`), or when it
+    defines `forward` (timm's `VisionTransformer` subclasses do, whatever their base is). An output is a class
+    holding a model's results (`ModelOutput` and its dataclasses); a config holds its hyper-parameters.
+    """
+    classes = {node.name: node for node in module.body if isinstance(node, ast.ClassDef)}
+    kinds = {node.name: "function" for node in module.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
     modules: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for name, class_bases in bases.items():
-            if name in modules:
-                continue
-            for base in class_bases:
-                chain = dotted_chain(base)
-                if chain is None:
-                    continue
-                full = short_form(".".join([aliases.get(chain[0], chain[0]), *chain[1:]]))
-                if (
-                    full in MODULE_BASES
-                    or chain[-1] in modules
-                    or chain[-1].endswith("PreTrainedModel")
-                    or full.startswith("transformers.models.")
-                ):
-                    modules.add(name)
-                    changed = True
-                    break
-    return modules
+        for name, node in classes.items():
+            if name not in modules and _is_module(node, aliases, modules):
+                modules.add(name)
+                changed = True
+    for name, node in classes.items():
+        bases = [chain[-1] for chain in map(dotted_chain, node.bases) if chain]
+        if any("Output" in base for base in bases) or (name.endswith(("Output", "Outputs")) and _is_dataclass(node)):
+            kinds[name] = "output"  # before modules: `ModelOutput` comes from transformers' modeling_outputs
+        elif name in modules:
+            kinds[name] = "module"
+        elif name.endswith(("Config", "Args", "Arguments")) or any(base.endswith("Config") for base in bases):
+            kinds[name] = "config"
+        else:
+            kinds[name] = "class"
+    return kinds
+
+
+def _is_module(node: ast.ClassDef, aliases: dict[str, str], modules: set[str]) -> bool:
+    chains = [chain for chain in map(dotted_chain, node.bases) if chain]
+    if any(chain[-1].endswith(NOT_MODULE_BASE_ENDINGS) for chain in chains):
+        return False
+    for chain in chains:
+        full = short_form(".".join([aliases.get(chain[0], chain[0]), *chain[1:]]))
+        if (
+            chain[-1] in modules
+            or chain[-1].endswith(MODULE_BASE_ENDINGS)
+            or (full.startswith("nn.") and chain[-1][:1].isupper())
+            or full.startswith(("transformers.models.", "hf.modeling_utils.", "hf.modeling_layers."))
+        ):
+            return True
+    return any(isinstance(item, ast.FunctionDef) and item.name == "forward" for item in node.body)
+
+
+def _is_dataclass(node: ast.ClassDef) -> bool:
+    return any(
+        (dotted_chain(d.func if isinstance(d, ast.Call) else d) or [""])[-1] == "dataclass"
+        for d in node.decorator_list
+    )
 
 
 def file_units(path: Path, text: str | None = None, module_name: str = "") -> list[Unit]:
@@ -279,20 +345,19 @@ def file_units(path: Path, text: str | None = None, module_name: str = "") -> li
     aliases = import_aliases(module, module_name)
     class_names = [node.name for node in module.body if isinstance(node, ast.ClassDef)]
     keys = prefix_keys(Path(path).stem, class_names)
-    modules = module_classes(module, aliases)
+    kinds = unit_kinds(module, aliases)
     imported = frozenset(aliases)
     structures = signatures(module, _FeatureReader(aliases, keys).resolve)  # before canonicalize changes the nodes
     units = []
     for node in module.body:
         if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        name, line, is_module = node.name, node.lineno, node.name in modules
+        name, line, kind = node.name, node.lineno, kinds[node.name]
         canonical = canonicalize(node, keys, imported)
         reader = _FeatureReader(aliases, keys)
         reader.read(canonical)
         size = sum(isinstance(child, ast.stmt) for child in ast.walk(canonical))
-        kind = "class" if isinstance(node, ast.ClassDef) else "function"
-        unit = Unit(name, kind, line, max(size, 1), fingerprint(canonical), is_module, reader.features)
+        unit = Unit(name, kind, line, max(size, 1), fingerprint(canonical), reader.features)
         unit.role, unit.structure = structures[name]
         units.append(unit)
     return units

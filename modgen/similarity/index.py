@@ -22,17 +22,20 @@ import numpy as np
 from modgen.errors import ModgenError
 from modgen.parallel import run_jobs
 from modgen.repo import TransformersTree
-from modgen.similarity.features import Unit, file_units
+from modgen.similarity.canonical import NAMESPACES
+from modgen.similarity.features import Unit, file_units, file_vocabulary, read_source
+from modgen.similarity.names import model_keys
 from modgen.similarity.prior import copied_models, imported_models
 from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 17
 
-# How much each kind of feature counts. Statements and node pairs are many and say little one by one; API
-# calls, config fields and the layer structure are what a model is made of.
-NAMESPACE_WEIGHTS = {
+# How much each kind of feature counts, per matrix (a namespace not named weighs 0 there). Lexical features:
+# statements and node pairs are many and say little one by one; API calls, config fields and the layer
+# structure are what a model is made of.
+NAMESPACE_WEIGHTS = dict.fromkeys(NAMESPACES, 0.0) | {
     "api": 2.0,
     "cfg": 1.5,
     "attr": 1.0,
@@ -48,18 +51,10 @@ NAMESPACE_WEIGHTS = {
     "n": 0.5,
     "x": 1.0,
 }
-# The structural signature (structure.py) is a matrix of its own: what a unit is and computes, names aside.
-STRUCTURE_WEIGHTS = dict.fromkeys(NAMESPACE_WEIGHTS, 0.0) | {
-    "role": 3.0,
-    "layer": 1.5,
-    "layers": 1.0,
-    "op": 1.0,
-    "flow": 1.0,
-}
-NAMESPACE_WEIGHTS |= dict.fromkeys(("role", "layer", "layers", "op", "flow"), 0.0)
-# Whole models against the whole target: what research code shares with transformers is the computation (API
-# calls, their order and arguments, tensor methods, the shape of the code), not names or exact statements.
-BAG_WEIGHTS = NAMESPACE_WEIGHTS | {"s": 0.3, "attr": 0.3, "name": 0.3, "def": 0.3, "cfg": 0.5, "seq": 1.5, "kw": 1.5}
+# The structural signature (structure.py): what a unit is and computes, names aside.
+STRUCTURE_WEIGHTS = dict.fromkeys(NAMESPACES, 0.0) | {"role": 3.0, "layer": 1.5, "layers": 1.0, "op": 1.0, "flow": 1.0}
+# A file's vocabulary against a model's (features.file_vocabulary).
+VOCABULARY_WEIGHTS = dict.fromkeys(NAMESPACES, 0.0) | {"tok": 1.0}
 
 
 def cache_dir() -> Path:
@@ -81,18 +76,19 @@ class UnitRef:
 
 @dataclass
 class Index:
-    """Every unit of every model of a tree as TF-IDF rows, and every model as the bag of all its units."""
+    """Every unit of every model of a tree as TF-IDF rows, every model's vocabulary, and the models' names."""
 
     models: list[str]  # folder names, in row order
     model_ptr: np.ndarray  # units of models[i] are rows model_ptr[i]:model_ptr[i + 1]
     refs: list[UnitRef]
     sizes: np.ndarray
     canonical: np.ndarray
-    is_module: np.ndarray
+    kinds: np.ndarray  # what each unit is: module, function, output... (features.KINDS)
     roles: np.ndarray  # what each unit is (structure.py): "norm", "attention", "mlp"...
     units: TfidfMatrix
     structures: TfidfMatrix  # the units' structural signatures
-    bags: TfidfMatrix  # one row per model
+    vocabulary: TfidfMatrix  # one row per model: the identifiers of its modeling files
+    keys: dict[str, frozenset[int]]  # the models' name keys -> their rows (names.py)
     graph: dict[str, frozenset[str]]  # the modular inheritance graph (prior.py)
     copies: dict[str, frozenset[str]]  # model -> the models its `# Copied from` comments copy from
 
@@ -136,23 +132,21 @@ class Index:
             [unit.structure for unit in units], rows, self.unit_mask(excluded), STRUCTURE_WEIGHTS
         )
 
-    def model_similarities(self, units: list[Unit], excluded: frozenset[str] = frozenset()) -> np.ndarray:
-        """Cosine similarity of the whole target with each whole model: blind to how code is cut in classes."""
-        bag = Counter()
-        for unit in units:
-            bag.update(unit.features)
-        return self.bags.cosine([bag], self.model_mask(excluded), BAG_WEIGHTS)[0]
+    def vocabulary_similarities(self, vocabulary: Counter, excluded: frozenset[str] = frozenset()) -> np.ndarray:
+        """Cosine similarity of a file's vocabulary with each model's: blind to how code is cut in classes."""
+        return self.vocabulary.cosine([vocabulary], self.model_mask(excluded), VOCABULARY_WEIGHTS)[0]
 
 
-def _units_of(item: tuple[str, str]) -> tuple[list[Unit], frozenset[str]] | str:
-    """Job: the units of one file and the models it copies from (an error message for a file that does not
-    parse: it is left out)."""
+def _units_of(item: tuple[str, str]) -> tuple[list[Unit], frozenset[str], Counter] | str:
+    """Job: the units of one file, the models it copies from and its vocabulary (an error message for a file
+    that does not parse: it is left out)."""
     path, module_name = item
     try:
-        units = file_units(Path(path), module_name=module_name)
+        text = read_source(Path(path))
+        units = file_units(Path(path), text, module_name=module_name)
     except ModgenError as error:
         return str(error)
-    return units, copied_models(Path(path).read_text(encoding="utf-8"), Path(path).parent.name)
+    return units, copied_models(text, Path(path).parent.name), file_vocabulary(text)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -160,46 +154,50 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _compile(tree: TransformersTree, per_file: dict[str, list[Unit]], graph: dict, copies: dict) -> Index:
-    models, refs, rows = [], [], []
+def _compile(
+    tree: TransformersTree, per_file: dict[str, tuple[list[Unit], Counter]], graph: dict, copies: dict
+) -> Index:
+    models, refs, rows, vocabularies = [], [], [], []
     model_ptr = [0]
     for name, model in tree.models.items():
-        count = 0
+        count, vocabulary = 0, Counter()
         for path in model.of_type("modeling"):
             relative = str(path.relative_to(tree.package_dir))
-            for unit in per_file.get(relative, []):
+            units, words = per_file.get(relative, ([], Counter()))
+            vocabulary.update(words)
+            for unit in units:
                 refs.append(UnitRef(name, relative, unit.name, unit.line))
                 rows.append(unit)
                 count += 1
         if count:
             models.append(name)
             model_ptr.append(model_ptr[-1] + count)
+            vocabularies.append(vocabulary)
     if not rows:
         raise ModgenError(
             f"the index is empty: no modeling_*.py file with a class or function in {tree.models_dir}",
             hint="point --repo at a transformers checkout, or install transformers",
         )
-    bags = []
-    for begin, end in zip(model_ptr, model_ptr[1:], strict=False):
-        bag = Counter()
-        for unit in rows[begin:end]:
-            bag.update(unit.features)
-        bags.append(bag)
+    prefixes = {
+        model: [r.name.removesuffix("PreTrainedModel") for r in refs[begin:end] if r.name.endswith("PreTrainedModel")]
+        for model, begin, end in zip(models, model_ptr, model_ptr[1:], strict=False)
+    }
     index = Index(
         models=models,
         model_ptr=np.array(model_ptr, dtype=np.int64),
         refs=refs,
         sizes=np.array([u.size for u in rows], dtype=np.float32),
         canonical=np.array([u.canonical for u in rows], dtype=np.int64),
-        is_module=np.array([u.is_module for u in rows], dtype=bool),
+        kinds=np.array([u.kind for u in rows]),
         roles=np.array([u.role for u in rows]),
         units=TfidfMatrix.from_bags([u.features for u in rows]),
         structures=TfidfMatrix.from_bags([u.structure for u in rows]),
-        bags=TfidfMatrix.from_bags(bags),
+        vocabulary=TfidfMatrix.from_bags(vocabularies),
+        keys=model_keys(models, prefixes),
         graph=graph,
         copies=copies,
     )
-    for matrix in (index.units, index.bags, index.structures):
+    for matrix in (index.units, index.vocabulary, index.structures):
         _ = matrix.csc  # the postings are cached with the index: a warm query does not sort a million entries
     return index
 
@@ -224,7 +222,7 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
     if isinstance(cached, tuple) and cached[0] == stamps:
         return cached[1]
     old = (_read(units_path) if use_cache else None) or {}
-    per_file: dict[str, tuple[list[Unit], frozenset[str]]] = {}
+    per_file: dict[str, tuple[list[Unit], frozenset[str], Counter]] = {}
     graph_parts: dict[str, frozenset[str]] = {}
     todo = []
     for relative, stamp in stamps.items():
@@ -239,12 +237,12 @@ def build_index(tree: TransformersTree, *, jobs: int = 1, use_cache: bool = True
         graph_parts[relative] = imported_models(tree.package_dir / relative, tree)
     items = [(str(tree.package_dir / r), tree.module_name(tree.package_dir / r)) for r in modeling]
     for relative, units in zip(modeling, run_jobs(_units_of, items, jobs=jobs, label="indexing models"), strict=True):
-        per_file[relative] = units if isinstance(units, tuple) else ([], frozenset())
+        per_file[relative] = units if isinstance(units, tuple) else ([], frozenset(), Counter())
     index = _compile(
         tree,
-        {relative: units for relative, (units, _) in per_file.items()},
+        {relative: (units, words) for relative, (units, _, words) in per_file.items()},
         _by_model(graph_parts),
-        _by_model({relative: copied for relative, (_, copied) in per_file.items()}),
+        _by_model({relative: copied for relative, (_, copied, _) in per_file.items()}),
     )
     if use_cache:
         entries = {r: (stamps[r], ("units", per_file[r])) for r in per_file}

@@ -44,10 +44,10 @@ OPS = {
     "rsqrt": "normalize",
     "var": "normalize",
     "var_mean": "normalize",
-    "F.layer_norm": "normalize",
-    "F.rms_norm": "normalize",
+    "F.layer_norm": "norm",  # a norm layer's step, called as a function
+    "F.rms_norm": "norm",
     "F.normalize": "normalize",
-    "F.group_norm": "normalize",
+    "F.group_norm": "norm",
     "torch.cos": "trig",
     "torch.sin": "trig",
     "cos": "trig",
@@ -127,7 +127,12 @@ LAYERS = {
     "Tanh": "act",
     "Sigmoid": "act",
     "Identity": "identity",
+    "DropPath": "dropout",
 }
+# Shape operations say how the author lays tensors out, not what is computed: kept as ops, left out of the flow.
+LAYOUT = frozenset({"reshape", "transpose", "split", "concat", "repeat", "arith"})
+# The roles of helper functions that are one step of the computation of the definitions calling them.
+STEPS = frozenset({"position", "norm"})
 # Layers a module may hold or call as functions alike (`nn.SiLU()` or `F.silu`): events, not composition.
 STATELESS = frozenset({"act", "dropout", "identity"})
 ACTIVATION_TABLES = frozenset({"ACT2FN", "ACT2CLS", "get_activation"})
@@ -165,7 +170,9 @@ class _Reader:
 
     def __init__(self, file: _File):
         self.file = file
-        self.attributes: dict[str, str] = {}  # self.x -> kind
+        self.attributes: dict[str, str] = {}  # self.x (or self.x.key of a ModuleDict) -> kind
+        self.aliases: dict[str, str] = {}  # a loop variable over a ModuleList -> the kind of its layers
+        self.methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}  # of the class being read
         self.events: list[str] = []
         self.folded: set[str] = set()
 
@@ -181,13 +188,15 @@ class _Reader:
         if chain is None:
             return None
         name = chain[-1]
-        if name in ("ModuleList", "Sequential") and node.args:
-            inner = node.args[0]
+        if name in ("ModuleList", "Sequential"):
+            inner = node.args[0] if node.args else None
+            if isinstance(inner, ast.Starred):
+                inner = inner.value
             if isinstance(inner, ast.ListComp | ast.GeneratorExp):
                 inner = inner.elt
             elif isinstance(inner, ast.List) and inner.elts:
                 inner = inner.elts[0]
-            kind = self.kind_of_value(inner)
+            kind = self.kind_of_value(inner) if inner is not None else None
             return f"{kind}s" if kind else "list"
         if name in ACTIVATION_TABLES:
             return "act"
@@ -196,28 +205,67 @@ class _Reader:
         api = self.file.api(node.func)
         if api and api.startswith(("nn.", "hf.", "torch.")) and name in LAYERS:
             return LAYERS[name]
-        if name in LAYERS and api is None and name[0].isupper():
-            return LAYERS[name]
         if api and api.startswith("model."):
             return _role_by_name(name) or "module"
+        if api is None and name[:1].isupper():  # another package's layer: `ColumnParallelLinear`, `LPLayerNorm`
+            return _kind_by_name(name)
         return None
 
     def read_layers(self, node: ast.ClassDef) -> Counter:
         layers: Counter = Counter()
+
+        def hold(name: str, kind: str) -> None:
+            self.attributes[name] = kind
+            if kind not in STATELESS:
+                layers[kind] += 1
+
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and len(child.targets) == 1:
                 target = dotted_chain(child.targets[0])
-                if target and target[0] == "self" and len(target) == 2:
-                    kind = self.kind_of_value(child.value)
-                    if kind:
-                        self.attributes[target[1]] = kind
-                        if kind not in STATELESS:
-                            layers[kind] += 1
+                if not (target and target[0] == "self" and len(target) == 2):
+                    continue
+                entries = _dict_entries(child.value)
+                if entries is not None:  # nn.ModuleDict(dict(wte=nn.Embedding(...), h=nn.ModuleList(...)))
+                    for key, value in entries:
+                        kind = self.kind_of_value(value)
+                        if kind:
+                            hold(f"{target[1]}.{key}", kind)
+                    continue
+                kind = self.kind_of_value(child.value)
+                if kind:
+                    hold(target[1], kind)
             elif isinstance(child, ast.Call):  # self.register_buffer("inv_freq", ...)
                 chain = dotted_chain(child.func)
                 if chain and chain[-1] == "register_buffer":
                     layers["buffer"] += 1
+                elif (  # self.layers = nn.ModuleList(), then self.layers.append(Block(...)) in a loop
+                    chain
+                    and len(chain) == 3
+                    and chain[0] == "self"
+                    and chain[2] in ("append", "extend")
+                    and self.attributes.get(chain[1]) == "list"
+                    and child.args
+                ):
+                    kind = self.kind_of_value(child.args[0])
+                    if kind:
+                        layers["list"] -= 1
+                        layers += Counter()  # drops the emptied "list"
+                        hold(chain[1], f"{kind}s")
         return layers
+
+    def held(self, node: ast.AST) -> str | None:
+        """The kind of the sub-module an expression reads (`self.mlp`, `self.transformer.h`, `self.layers[0]`)."""
+        if isinstance(node, ast.Subscript):
+            kind = self.held(node.value)
+            return (
+                kind[:-1] if kind and kind.endswith("s") and isinstance(node.slice, ast.Constant | ast.Name) else kind
+            )
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        chain = dotted_chain(node)
+        if chain and chain[0] == "self" and len(chain) >= 2:
+            return self.attributes.get(".".join(chain[1:]))
+        return None
 
     # -- events -----------------------------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
@@ -230,6 +278,12 @@ class _Reader:
         if isinstance(node, ast.Call):
             self.visit_call(node)
             return
+        if isinstance(node, ast.For):  # `for block in self.layers:`: a call of `block` is a call of a layer
+            iterated = node.iter.args[0] if isinstance(node.iter, ast.Call) and node.iter.args else node.iter
+            kind = self.held(iterated)
+            names = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
+            if kind and kind.endswith("s") and isinstance(names[-1], ast.Name):
+                self.aliases[names[-1].id] = kind[:-1]
         for child in ast.iter_child_nodes(node):
             self.visit(child)
         if isinstance(node, ast.BinOp):
@@ -257,8 +311,12 @@ class _Reader:
                 for event in ATTENTION_CORE:
                     self.add(event)
             return
-        if chain and len(chain) == 2 and chain[0] == "self" and chain[1] in self.attributes:
-            self.add(self.attributes[chain[1]])
+        kind = self.held(func)
+        if kind:
+            self.add(kind[:-1] if kind.endswith("s") else kind)  # a whole ModuleList called: one layer's step
+            return
+        if chain and len(chain) == 2 and chain[0] == "self" and chain[1] in self.methods:
+            self.fold_method(chain[1])
             return
         if chain and len(chain) == 1 and chain[0] in self.file.functions:
             self.fold(chain[0])
@@ -281,13 +339,60 @@ class _Reader:
             self.events.pop()  # `q @ k.transpose(-1, -2)` is the einsum "bqd,bkd->bqk" of research code
         self.events.append(event)
 
+    def read_computation(self, node: ast.ClassDef) -> None:
+        """The events of a class's `forward` and of the methods it calls (`self.forward_features(x)`); of all its
+        methods when it has no `forward`. `generate` or `init_weights` are not what the module computes."""
+        self.methods = {
+            item.name: item
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name != "__init__"
+        }
+        if "forward" in self.methods:
+            self.fold_method("forward")
+            return
+        for method in self.methods.values():
+            self.visit(method)
+
+    def fold_method(self, name: str) -> None:
+        if ("self", name) not in self.folded:
+            self.folded.add(("self", name))
+            self.visit(self.methods[name])
+
     def fold(self, name: str) -> None:
-        """A helper function of the file the definition calls: its computation is the definition's too."""
+        """A helper function of the file the definition calls: its computation is the definition's too.
+
+        A positional encoding or a norm is one step of the computation however it is written (`rotate_half` or
+        complex numbers): it is folded in as that step, as a layer of that kind would be.
+        """
         if name in self.folded:
             return
         self.folded.add(name)
+        if self.file.roles.get(name) in STEPS:
+            self.add(self.file.roles[name])
+            return
         for statement in self.file.functions[name].body:
             self.visit(statement)
+
+
+def _dict_entries(node: ast.AST) -> list[tuple[str, ast.AST]] | None:
+    """The (key, value) pairs of `nn.ModuleDict({...})` or `nn.ModuleDict(dict(k=...))`, else None."""
+    if not (isinstance(node, ast.Call) and (dotted_chain(node.func) or [""])[-1] == "ModuleDict" and node.args):
+        return None
+    inner = node.args[0]
+    if isinstance(inner, ast.Dict):
+        return [(k.value, v) for k, v in zip(inner.keys, inner.values, strict=True) if isinstance(k, ast.Constant)]
+    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "dict":
+        return [(k.arg, k.value) for k in inner.keywords if k.arg]
+    return None
+
+
+def _kind_by_name(name: str) -> str | None:
+    """The kind of a layer class of another package, by the torch layer its name ends with or the role its
+    words say (`ColumnParallelLinear` -> linear, `TransformerLayer` -> block)."""
+    endings = [layer for layer in LAYERS if name.endswith(layer)]
+    if endings:
+        return LAYERS[max(endings, key=len)]
+    return _role_by_name(name)
 
 
 def _role_by_name(name: str) -> str | None:
@@ -311,7 +416,7 @@ def _role(name: str, layers: Counter, ops: Counter) -> str:
         return "moe"
     if max(layers["linear"], ops["linear"]) >= 2 and ops["act"] and not ops["softmax"]:
         return "mlp"
-    if ops["normalize"] and not layers["linear"]:
+    if (ops["normalize"] or ops["norm"]) and not layers["linear"] and not layers["blocks"]:
         return "norm"
     if (ops["trig"] or ops["complex"]) and (ops["positions"] or ops["complex"] or ops["neg"]):
         return "position"
@@ -324,8 +429,16 @@ def signatures(module: ast.Module, resolve) -> dict[str, tuple[str, Counter]]:
     `resolve(chain)` names API calls (`features._FeatureReader.resolve`). Reads the original definitions: call it
     before they are canonicalized.
     """
+    return {
+        name: (role, _features(role, layers, events))
+        for name, (role, layers, events) in readings(module, resolve).items()
+    }
+
+
+def readings(module: ast.Module, resolve) -> dict[str, tuple[str, Counter, list[str]]]:
+    """Top-level class or function name -> (its role, the layers it builds, its events in order)."""
     file = _File(module, resolve)
-    results: dict[str, tuple[Counter, Counter, list[str]]] = {}
+    results: dict[str, tuple[str, Counter, list[str]]] = {}
     # Two passes: the roles of a file's leaf classes tell what the classes that hold them hold.
     for _ in range(2):
         for node in module.body:
@@ -334,31 +447,31 @@ def signatures(module: ast.Module, resolve) -> dict[str, tuple[str, Counter]]:
             reader = _Reader(file)
             layers = reader.read_layers(node) if isinstance(node, ast.ClassDef) else Counter()
             if isinstance(node, ast.ClassDef):
-                for method in node.body:
-                    if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) and method.name != "__init__":
-                        reader.visit(method)
+                reader.read_computation(node)
             else:
                 reader.folded.add(node.name)
                 reader.visit(node)
-            ops = Counter(reader.events)
-            file.roles[node.name] = _role(node.name, layers, ops)
-            results[node.name] = (layers, ops, reader.events)
-    return {name: (file.roles[name], _features(file.roles[name], *parts)) for name, parts in results.items()}
+            file.roles[node.name] = _role(node.name, layers, Counter(reader.events))
+            results[node.name] = (file.roles[node.name], layers, reader.events)
+    return results
 
 
-def _features(role: str, layers: Counter, ops: Counter, events: list[str]) -> Counter:
+def _features(role: str, layers: Counter, events: list[str]) -> Counter:
     features: Counter = Counter()
 
     def add(namespace: str, text: str, count: int = 1) -> None:
         features[feature_id(namespace, sys.intern(text))] += count
 
-    add("role", role, 2)
+    if role != "other":  # "other" says nothing: two units that build and compute nothing are not alike
+        add("role", role, 2)
     for kind, count in layers.items():
         add("layer", kind, count)
-    if layers:
-        add("layers", ",".join(f"{kind}{count}" for kind, count in sorted(layers.items())))
-    for op, count in ops.items():
+    if layers:  # fused or split projections alike: one layer of a kind, or several
+        add("layers", ",".join(kind + ("" if count == 1 else "+") for kind, count in sorted(layers.items())))
+    for op, count in Counter(events).items():
         add("op", op, count)
-    for first, second in zip(events, events[1:], strict=False):
+    flow = [event for event in events if event not in LAYOUT]
+    flow = [event for event, previous in zip(flow, [None, *flow], strict=False) if event != previous]
+    for first, second in zip(flow, flow[1:], strict=False):
         add("flow", f"{first}>{second}")
     return features

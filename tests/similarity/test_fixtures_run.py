@@ -66,6 +66,20 @@ def run_moe(m):
     assert out.shape == (2, 5, 16) and logits.shape == (10, 4)
 
 
+def run_helpers_and_outputs(m):
+    encoder = m.Encoder(vocab=50, dim=16, heads=2, layers=2)
+    m.named_apply(lambda module, name: None, encoder)
+    out = encoder(torch.randint(0, 50, (2, 7)))
+    assert isinstance(out, m.EncoderOutput) and out.last_hidden_state.shape == (2, 7, 16)
+
+
+def run_fused_attention(m):
+    dim, heads, length = 32, 4, 6
+    angles = torch.outer(torch.arange(length).float(), torch.rand(dim // heads // 2))
+    freqs_cis = torch.polar(torch.ones_like(angles), angles)[None, :, None, :]
+    assert m.Attention(dim, heads)(torch.randn(2, length, dim), freqs_cis).shape == (2, length, dim)
+
+
 @pytest.mark.parametrize(
     ("fixture", "run"),
     [
@@ -76,6 +90,8 @@ def run_moe(m):
         ("tiny_wav2vec2.py", run_wav2vec2),
         ("tiny_llama.py", run_llama),
         ("moe_block.py", run_moe),
+        ("helpers_and_outputs.py", run_helpers_and_outputs),
+        ("fused_attention.py", run_fused_attention),
     ],
 )
 def test_fixture_runs_forward(fixture, run):

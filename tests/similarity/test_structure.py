@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from modgen.similarity.canonical import feature_id
+from modgen.similarity.classmap import one_to_one
 from modgen.similarity.features import _FeatureReader, file_units, import_aliases
 from modgen.similarity.index import STRUCTURE_WEIGHTS
-from modgen.similarity.ranking import one_to_one
 from modgen.similarity.sparse import TfidfMatrix
 from modgen.similarity.structure import signatures
 
