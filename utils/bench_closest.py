@@ -1,57 +1,92 @@
-"""Benchmark of `modgen closest`: leave-one-out over the models of transformers that have a modular file.
+"""Benchmark of `modgen closest`: real research code, and leave-one-out over transformers' own modular models.
 
-Query: a model's generated `modeling_*.py`. Left out of the index and of the prior's statistics: the model and
-its descendants (the models whose modular files inherit from it, transitively: they did not exist when it was
-added). Hit: a model its modular file imports from (`auto` aside).
+1. Research code: the corpus of real original implementations (`MODGEN_RESEARCH_CORPUS`, else the nearest
+   `shared/corpora/research/` above this checkout; `--corpus DIR` adds others of the same layout). MANIFEST.tsv
+   gives, per file, the transformers models that count as right; hit: the first model / one of the top 5 is one
+   of them. Each file is queried under the name its authors gave it (the manifest's `path`), never the corpus's
+   short name, which is the answer. Baseline, in the same run: token TF-IDF cosine between the whole file and
+   each model's modeling files (the cheap signal upstream's detector falls back to).
+2. Leave-one-out: a model's generated `modeling_*.py` is the query. Left out of the index and of the prior's
+   statistics: the model and its descendants (the models whose modular files inherit from it, transitively: they
+   did not exist when it was added). Hit: a model its modular file imports from (`auto` aside). The same queries
+   again, alpha-renamed (definitions, arguments, locals, `self.*` attributes), show how much rests on names.
+3. Times: the index built cold (a new cache, both cores), loaded warm, and a warm `modgen closest FILE` in a new
+   process, as a user runs it.
 
-The same queries again, alpha-renamed (definitions, arguments, locals, `self.*` attributes), show how much
-of the result rests on names. Baseline, in the same run: token TF-IDF cosine between whole modeling files (the cheap signal upstream's
-detector falls back to), on the same queries and exclusions. Figures are printed last.
+Figures are printed last. `-v` lists every research file and every leave-one-out miss.
 """
 
 from __future__ import annotations
 
 import ast
+import csv
 import math
 import os
 import re
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from modgen.repo import TransformersTree  # noqa: E402
-from modgen.similarity.features import file_units  # noqa: E402
 from modgen.similarity.index import build_index  # noqa: E402
 from modgen.similarity.prior import descendants, imported_models, modular_graph  # noqa: E402
-from modgen.similarity.ranking import comparable, rank_units  # noqa: E402
+from modgen.similarity.ranking import load_target, rank_target  # noqa: E402
 
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+JOBS = min(2, os.cpu_count() or 1)
 
-# Research-style files (tests/similarity/fixtures, written after the papers' reference code, with their own
-# names and structure) and the model each is an implementation of. Its family: that model and every model built
-# from it (modular files, `# Copied from` comments).
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "similarity" / "fixtures"
-RESEARCH = {
-    "tiny_llama.py": "llama",
-    "attention_only.py": "llama",
-    "moe_block.py": "mixtral",
-    "tiny_gpt2.py": "gpt2",
-    "tiny_t5.py": "t5",
-    "tiny_bert.py": "bert",
-    "tiny_clip.py": "clip",
-    "tiny_vit.py": "vit",
-    "tiny_wav2vec2.py": "wav2vec2",
-    "tiny_whisper.py": "whisper",
-}
+
+@dataclass
+class ResearchFile:
+    corpus: str
+    name: str  # the corpus's short name
+    path: Path  # the file under its authors' name
+    expected: frozenset[str]
+
+
+def research_corpus() -> Path | None:
+    """The research corpus: $MODGEN_RESEARCH_CORPUS, else shared/corpora/research in a folder above this one."""
+    if os.environ.get("MODGEN_RESEARCH_CORPUS"):
+        return Path(os.environ["MODGEN_RESEARCH_CORPUS"])
+    return next(
+        (
+            p / "shared/corpora/research"
+            for p in ROOT.parents
+            if (p / "shared/corpora/research/MANIFEST.tsv").is_file()
+        ),
+        None,
+    )
+
+
+def research_files(corpus: Path, folder: Path) -> list[ResearchFile]:
+    """The corpus's files, copied into `folder` under their original names. A corpus holds `<short>.py` or
+    `files/<short>/<original name>` next to its MANIFEST.tsv (columns short_name, path, expected)."""
+    files = []
+    with (corpus / "MANIFEST.tsv").open(encoding="utf-8") as manifest:
+        for row in csv.DictReader(manifest, delimiter="\t"):
+            original = Path(row["path"]).name
+            source = corpus / f"{row['short_name']}.py"
+            if not source.is_file():
+                source = corpus / "files" / row["short_name"] / original
+            target = folder / corpus.name / row["short_name"] / original
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            files.append(ResearchFile(corpus.name, row["short_name"], target, frozenset(row["expected"].split(","))))
+    return files
 
 
 def queries(tree: TransformersTree, graph: dict) -> list[tuple[str, Path, frozenset[str], frozenset[str]]]:
@@ -151,93 +186,106 @@ class TokenTfidf:
         return sorted(scores, key=scores.get, reverse=True)[:top]
 
 
-def research_figures(index) -> list[tuple[str, str, int, float, float]]:
-    """Per research file: its family's best rank, the share of the file the family's best model explains, and
-    the share the best model outside the family explains."""
-    figures = []
-    for fixture, root in RESEARCH.items():
-        family = {root} | descendants(index.history, {root})
-        units = comparable(file_units(FIXTURES / fixture))
-        matches = rank_units(units, index, top=len(index.models))
-        position = next(i for i, m in enumerate(matches, 1) if m.model in family)
-        wrong = next(m for m in matches if m.model not in family)
-        figures.append((fixture, root, position, matches[position - 1].explained, wrong.explained))
-    return figures
+def hits(ranked: list[str], gold: frozenset[str]) -> tuple[bool, bool]:
+    return ranked[0] in gold, bool(gold & set(ranked[:5]))
+
+
+def warm_cli_seconds(path: Path, cache: str) -> float:
+    """Wall time of `modgen closest FILE` in a new process, the index cached: the second of two runs."""
+    env = os.environ | {"MODGEN_CACHE_DIR": cache}
+    command = [sys.executable, "-m", "modgen", "closest", str(path), "--top", "5"]
+    seconds = []
+    for _ in range(2):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env, cwd=tempfile.gettempdir())
+        seconds.append(time.perf_counter() - start)
+    return seconds[-1]
 
 
 def main() -> None:
+    verbose = "-v" in sys.argv
+    extra = [Path(sys.argv[i + 1]) for i, arg in enumerate(sys.argv) if arg == "--corpus"]
     tree = TransformersTree.installed()
-    jobs = min(2, os.cpu_count() or 1)
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["MODGEN_CACHE_DIR"] = cache
-        start, cpu = time.perf_counter(), cpu_seconds()
-        build_index(tree, jobs=jobs)
-        build_seconds, build_cpu = time.perf_counter() - start, cpu_seconds() - cpu
-        start = time.perf_counter()
-        index = build_index(tree)
-        load_seconds = time.perf_counter() - start
-    cases = queries(tree, modular_graph(tree))
+    workdir = Path(tempfile.mkdtemp(prefix="bench-closest-"))
+    os.environ["MODGEN_CACHE_DIR"] = cache = str(workdir / "cache")
+    start, cpu = time.perf_counter(), cpu_seconds()
+    build_index(tree, jobs=JOBS)
+    build_seconds, build_cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    start = time.perf_counter()
+    index = build_index(tree)
+    load_seconds = time.perf_counter() - start
+    baseline = TokenTfidf(tree)
 
-    hits1 = hits5 = 0
-    halves = [[0, 0], [0, 0]]
+    # 1. Research code.
+    corpora = [c for c in (research_corpus(), *extra) if c is not None]
+    files = [f for corpus in corpora for f in research_files(corpus, workdir / "research")]
+    research: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
+    lines, seconds = [], []
+    for item in files:
+        start = time.perf_counter()
+        target = load_target(item.path, tree)
+        matches = rank_target(target, index, top=5, excluded=target.own_models)
+        seconds.append(time.perf_counter() - start)
+        ranked = [m.model for m in matches]
+        tfidf = baseline.rank(item.path, target.own_models, top=5)
+        research.setdefault(item.corpus, []).append((*hits(ranked, item.expected), *hits(tfidf, item.expected)))
+        position = next((i for i, m in enumerate(ranked, 1) if m in item.expected), "-")
+        lines.append(
+            f"  {item.corpus[:10]:10} {item.name:16} {position!s:>2}  {', '.join(ranked[:3]):44} "
+            f"explains {matches[0].explained:4.0%}  (TF-IDF: {tfidf[0]})"
+        )
+    cli_seconds = warm_cli_seconds(files[0].path, cache) if files else float("nan")
+
+    # 2. Leave-one-out.
+    cases = queries(tree, modular_graph(tree))
+    hits1 = hits5 = base1 = base5 = renamed1 = renamed5 = 0
     misses = []
     start, cpu = time.perf_counter(), time.process_time()
-    for number, (_model, query, gold, excluded) in enumerate(cases):
-        units = comparable(file_units(query, module_name=tree.module_name(query)))
-        ranked = [m.model for m in rank_units(units, index, top=5, excluded=excluded)]
-        hits1 += ranked[0] in gold
-        hits5 += bool(gold & set(ranked))
-        halves[number % 2][0] += ranked[0] in gold
-        halves[number % 2][1] += 1
-        if ranked[0] not in gold:
-            misses.append(f"{query.stem}: got {ranked[:3]}, gold {sorted(gold)}")
+    for model, query, gold, excluded in cases:
+        target = load_target(query, tree)
+        ranked = [m.model for m in rank_target(target, index, top=5, excluded=excluded | target.own_models)]
+        first, five = hits(ranked, gold)
+        hits1, hits5 = hits1 + first, hits5 + five
+        if not first:
+            misses.append(f"  {model}: got {ranked[:3]}, gold {sorted(gold)}")
     ms_ours = 1000 * (time.perf_counter() - start) / len(cases)
     cpu_ours = 1000 * (time.process_time() - cpu) / len(cases)
-
-    renamed1 = renamed5 = 0
-    with tempfile.TemporaryDirectory() as folder:
-        for _model, query, gold, excluded in cases:
-            units = comparable(file_units(renamed_copy(query, Path(folder))))
-            ranked = [m.model for m in rank_units(units, index, top=5, excluded=excluded)]
-            renamed1 += ranked[0] in gold
-            renamed5 += bool(gold & set(ranked))
-
-    baseline = TokenTfidf(tree)
-    base1 = base5 = 0
-    start, cpu = time.perf_counter(), time.process_time()
     for _model, query, gold, excluded in cases:
-        ranked = baseline.rank(query, excluded, top=5)
-        base1 += ranked[0] in gold
-        base5 += bool(gold & set(ranked))
+        target = load_target(renamed_copy(query, workdir), tree)
+        first, five = hits([m.model for m in rank_target(target, index, top=5, excluded=excluded)], gold)
+        renamed1, renamed5 = renamed1 + first, renamed5 + five
+    start = time.perf_counter()
+    for _model, query, gold, excluded in cases:
+        first, five = hits(baseline.rank(query, excluded, top=5), gold)
+        base1, base5 = base1 + first, base5 + five
     ms_base = 1000 * (time.perf_counter() - start) / len(cases)
-    cpu_base = 1000 * (time.process_time() - cpu) / len(cases)
+    shutil.rmtree(workdir, ignore_errors=True)
 
-    research = research_figures(index)
-
-    if "-v" in sys.argv:
-        print("\n".join(misses))
-    print(f"{'research file':20}{'family':>10}{'rank':>6}{'explained':>11}{'best wrong':>12}")
-    for fixture, root, position, right, wrong in research:
-        print(f"{fixture:20}{root:>10}{position:>6}{right:>11.0%}{wrong:>12.0%}")
+    if verbose:
+        print("research files (rank of the first right model; the top 3):", *lines, sep="\n")
+        print("leave-one-out top-1 misses:", *misses, sep="\n")
+    load = os.getloadavg()[0]
+    print(
+        f"index: cold build {build_seconds:.1f} s on {JOBS} processes ({build_cpu:.1f} s of CPU), warm load "
+        f"{1000 * load_seconds:.0f} ms; load average {load:.1f}"
+    )
+    if seconds:
+        print(
+            f"warm query: `modgen closest FILE` in a new process {cli_seconds:.2f} s; in process median "
+            f"{1000 * statistics.median(seconds):.0f} ms, max {1000 * max(seconds):.0f} ms"
+        )
+    print(f"{'':30}{'top-1':>10}{'top-5':>10}")
+    for corpus, results in research.items():
+        n = len(results)
+        ours1, ours5, tf1, tf5 = (sum(r[i] for r in results) for i in range(4))
+        print(f"{corpus + ' (' + str(n) + ' files)':30}")
+        print(f"{'  token TF-IDF':30}{f'{tf1}/{n}':>10}{f'{tf5}/{n}':>10}")
+        print(f"{'  modgen closest':30}{f'{ours1}/{n}':>10}{f'{ours5}/{n}':>10}")
     n = len(cases)
-    print(f"queries: {n} modular models with a generated modeling file and a parent left in the index")
-    print(
-        f"index: cold build {build_seconds:.1f} s on {jobs} processes ({build_cpu:.1f} s of CPU), "
-        f"warm load {1000 * load_seconds:.0f} ms"
-    )
-    print(f"{'':18}{'top-1':>8}{'top-5':>8}{'ms/query':>10}{'CPU ms':>8}")
-    print(f"{'token TF-IDF':18}{base1 / n:>8.1%}{base5 / n:>8.1%}{ms_base:>10.1f}{cpu_base:>8.1f}")
-    print(f"{'modgen closest':18}{hits1 / n:>8.1%}{hits5 / n:>8.1%}{ms_ours:>10.1f}{cpu_ours:>8.1f}")
-    print(f"{'  renamed queries':18}{renamed1 / n:>8.1%}{renamed5 / n:>8.1%}")
-    print(f"ratio to baseline: top-1 x{hits1 / max(base1, 1):.2f}, top-5 x{hits5 / max(base5, 1):.2f}")
-    print(
-        f"research files: family first in {sum(r[2] == 1 for r in research)}/{len(research)}, "
-        f"in the top 3 in {sum(r[2] <= 3 for r in research)}/{len(research)}; mean explained by the family's best "
-        f"{np.mean([r[3] for r in research]):.0%} vs the best wrong model {np.mean([r[4] for r in research]):.0%}"
-    )
-    print(
-        f"top-1 on alternate halves (stability): {halves[0][0] / halves[0][1]:.1%} / {halves[1][0] / halves[1][1]:.1%}"
-    )
+    print(f"leave-one-out ({n} modular models)   top-1     top-5  ms/query")
+    print(f"{'  token TF-IDF':30}{base1 / n:>10.1%}{base5 / n:>10.1%}{ms_base:>10.1f}")
+    print(f"{'  modgen closest':30}{hits1 / n:>10.1%}{hits5 / n:>10.1%}{ms_ours:>10.1f}  ({cpu_ours:.1f} ms CPU)")
+    print(f"{'  renamed queries':30}{renamed1 / n:>10.1%}{renamed5 / n:>10.1%}")
 
 
 if __name__ == "__main__":
