@@ -23,6 +23,7 @@ import numpy as np
 
 from modgen.similarity.features import Unit
 from modgen.similarity.index import Index
+from modgen.similarity.names import words
 
 
 SAME = 0.9995  # equal canonical forms (the index sets their lexical similarity to exactly 1)
@@ -32,6 +33,8 @@ SMALL_DIFFERENCES = 0.7
 NO_COUNTERPART = 0.3
 # Equal structural signatures are not equal code: at best "small differences".
 STRUCTURE_CAP = 0.99
+# How much agreeing names count in the order pairs are assigned in (not in their similarity).
+NAME_TIE = 0.1
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,17 @@ def class_map(model: str, units: list[Unit], pairs: np.ndarray, index: Index) ->
     column = index.models.index(model)
     begin, end = index.model_ptr[column], index.model_ptr[column + 1]
     block = np.where(pairs[:, begin:end] >= NO_COUNTERPART, pairs[:, begin:end], 0)
+    # Names that agree decide between counterparts alike (LeViT's `Attention` is `LevitAttention`, its
+    # `AttentionSubsample` is `LevitAttentionSubsample`): they order the assignment, not the similarity shown.
+    own = {key for key, rows in index.keys.items() if column in rows}
+    theirs = [name_words(index.refs[row].name, own) for row in range(begin, end)]
+    agreement = np.array([[agree(name_words(unit.name), other) for other in theirs] for unit in units])
+    assigned = one_to_one(block + NAME_TIE * agreement * (block > 0))
     classes = [
         ClassMatch(unit.name, unit.kind, index.refs[begin + j].name, float(block[i, j]))
         if j >= 0
         else ClassMatch(unit.name, unit.kind, None, 0.0)
-        for i, (unit, j) in enumerate(zip(units, one_to_one(block), strict=True))
+        for i, (unit, j) in enumerate(zip(units, assigned, strict=True))
     ]
     code = sum(unit.size for unit in units if unit.is_module)
     held = sum(
@@ -101,6 +110,19 @@ def class_map(model: str, units: list[Unit], pairs: np.ndarray, index: Index) ->
         if unit.is_module and pair.verdict in ("same", "small differences")
     )
     return classes, held / code if code else 0.0
+
+
+def name_words(name: str, keys: set[str] = frozenset()) -> frozenset[str]:
+    """The words of a class's name, its model's name aside (`LevitAttention` -> {"attention"})."""
+    return frozenset(words(name)) - {part for key in keys for part in words(key)} - set(keys)
+
+
+def agree(first: frozenset[str], second: frozenset[str]) -> float:
+    """How much two names' words agree (Jaccard), a word agreeing with its abbreviation (`embed`, `embeddings`)."""
+    if not first or not second:
+        return 0.0
+    shared = sum(any(a.startswith(b) or b.startswith(a) for b in second if min(len(a), len(b)) >= 3) for a in first)
+    return shared / (len(first) + len(second) - shared)
 
 
 def one_to_one(pairs: np.ndarray) -> list[int]:

@@ -164,6 +164,16 @@ class _File:
         chain = dotted_chain(node)
         return self.resolve(chain) if chain else None
 
+    def layer_base(self, node: ast.AST) -> str | None:
+        """The kind of torch layer a class derives from (`class StdConv2d(nn.Conv2d)` is a conv), if any."""
+        if not isinstance(node, ast.ClassDef):
+            return None
+        for base in node.bases:
+            api = self.api(base)
+            if api and api.startswith("nn.") and api.rsplit(".", 1)[-1] in LAYERS:
+                return LAYERS[api.rsplit(".", 1)[-1]]
+        return None
+
 
 class _Reader:
     """Reads one definition: its layers (from assignments to `self.*`), then its events in evaluation order."""
@@ -173,6 +183,7 @@ class _Reader:
         self.attributes: dict[str, str] = {}  # self.x (or self.x.key of a ModuleDict) -> kind
         self.aliases: dict[str, str] = {}  # a loop variable over a ModuleList -> the kind of its layers
         self.methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}  # of the class being read
+        self.factories: set[str] = set()  # the factory functions being read
         self.events: list[str] = []
         self.folded: set[str] = set()
 
@@ -189,19 +200,14 @@ class _Reader:
             return None
         name = chain[-1]
         if name in ("ModuleList", "Sequential"):
-            inner = node.args[0] if node.args else None
-            if isinstance(inner, ast.Starred):
-                inner = inner.value
-            if isinstance(inner, ast.ListComp | ast.GeneratorExp):
-                inner = inner.elt
-            elif isinstance(inner, ast.List) and inner.elts:
-                inner = inner.elts[0]
-            kind = self.kind_of_value(inner) if inner is not None else None
-            return f"{kind}s" if kind else "list"
+            return self.kind_of_container(node, pipeline=name == "Sequential")
         if name in ACTIVATION_TABLES:
             return "act"
-        if name in self.file.classes:
-            return self.file.roles.get(name) or "module"
+        if len(chain) == 1 and name in self.file.functions:  # a factory: `conv3x3(...)`, `_make_fusion_block(...)`
+            return self.kind_of_factory(name)
+        if name in self.file.classes:  # its role; a subclass of a torch layer (`class Linear(nn.Linear)`) is one
+            role = self.file.roles.get(name, "other")
+            return (_kind_by_name(name) or "module") if role == "other" else role
         api = self.file.api(node.func)
         if api and api.startswith(("nn.", "hf.", "torch.")) and name in LAYERS:
             return LAYERS[name]
@@ -210,6 +216,44 @@ class _Reader:
         if api is None and name[:1].isupper():  # another package's layer: `ColumnParallelLinear`, `LPLayerNorm`
             return _kind_by_name(name)
         return None
+
+    def kind_of_factory(self, name: str) -> str | None:
+        """The kind of layer a function of the file returns, if it returns one."""
+        if name in self.factories:
+            return None  # a recursive factory
+        self.factories.add(name)
+        returned = [node.value for node in ast.walk(self.file.functions[name]) if isinstance(node, ast.Return)]
+        kinds = [kind for kind in (self.kind_of_value(value) for value in returned if value is not None) if kind]
+        self.factories.discard(name)
+        return kinds[0] if kinds else None
+
+    def kind_of_container(self, node: ast.Call, *, pipeline: bool) -> str:
+        """`nn.ModuleList([Block(...) for _ in range(n)])` holds blocks; `nn.Sequential(Linear, GELU, Linear)` is
+        an MLP; another `nn.Sequential` is what its layers mostly are (a conv, its norm and activation: a conv)."""
+        inner = node.args[0] if node.args else None
+        if isinstance(inner, ast.Starred):
+            inner = inner.value
+        if isinstance(inner, ast.Call) and (dotted_chain(inner.func) or [""])[-1] == "OrderedDict" and inner.args:
+            inner = ast.List(  # nn.Sequential(OrderedDict([("conv", ...), ("gn", ...)]))
+                [
+                    e.elts[1]
+                    for e in getattr(inner.args[0], "elts", [])
+                    if isinstance(e, ast.Tuple) and len(e.elts) == 2
+                ]
+            )
+        if isinstance(inner, ast.ListComp | ast.GeneratorExp):
+            kind = self.kind_of_value(inner.elt)
+            return f"{kind}s" if kind else "list"
+        elements = inner.elts if isinstance(inner, ast.List) else node.args if pipeline else []
+        kinds = [kind for kind in map(self.kind_of_value, elements) if kind]
+        if not kinds:
+            return "list"
+        if not pipeline:
+            return f"{kinds[0]}s"
+        if kinds.count("linear") >= 2 and "act" in kinds:
+            return "mlp"
+        held = [kind for kind in kinds if kind not in STATELESS]
+        return Counter(held).most_common(1)[0][0] if held else "act"
 
     def read_layers(self, node: ast.ClassDef) -> Counter:
         layers: Counter = Counter()
@@ -220,6 +264,8 @@ class _Reader:
                 layers[kind] += 1
 
         for child in ast.walk(node):
+            if isinstance(child, ast.AnnAssign) and child.value is not None:  # self.blocks: Iterable[Block] = ...
+                child = ast.Assign(targets=[child.target], value=child.value)
             if isinstance(child, ast.Assign) and len(child.targets) == 1:
                 target = dotted_chain(child.targets[0])
                 if not (target and target[0] == "self" and len(target) == 2):
@@ -242,11 +288,11 @@ class _Reader:
                     chain
                     and len(chain) == 3
                     and chain[0] == "self"
-                    and chain[2] in ("append", "extend")
+                    and chain[2] in ("append", "extend", "add_module")
                     and self.attributes.get(chain[1]) == "list"
                     and child.args
                 ):
-                    kind = self.kind_of_value(child.args[0])
+                    kind = self.kind_of_value(child.args[-1])
                     if kind:
                         layers["list"] -= 1
                         layers += Counter()  # drops the emptied "list"
@@ -406,6 +452,8 @@ def _role(name: str, layers: Counter, ops: Counter) -> str:
     """What a definition is, from what it holds and computes; its name only when its content does not tell."""
     if layers["attention"] and (layers["mlp"] or layers["moe"] or layers["linears"] or layers["linear"] >= 2):
         return "block"
+    if layers["conv"] >= 2 and ops["add"] and not layers["blocks"]:  # a residual unit of convolutions
+        return "block"
     if layers["blocks"] or layers["modules"]:
         return "model"
     if layers["model"]:
@@ -416,7 +464,10 @@ def _role(name: str, layers: Counter, ops: Counter) -> str:
         return "moe"
     if max(layers["linear"], ops["linear"]) >= 2 and ops["act"] and not ops["softmax"]:
         return "mlp"
-    if (ops["normalize"] or ops["norm"]) and not layers["linear"] and not layers["blocks"]:
+    # A norm computes one (rsqrt, var) or wraps one (`F.layer_norm`, a norm layer) and does nothing else.
+    if (ops["normalize"] and not layers["linear"] and not layers["blocks"]) or (
+        ops["norm"] and set(ops) <= {"norm", "normalize", "mul", "add", "sub", "div", "pow", "mean", *LAYOUT}
+    ):
         return "norm"
     if (ops["trig"] or ops["complex"]) and (ops["positions"] or ops["complex"] or ops["neg"]):
         return "position"
@@ -451,8 +502,9 @@ def readings(module: ast.Module, resolve) -> dict[str, tuple[str, Counter, list[
             else:
                 reader.folded.add(node.name)
                 reader.visit(node)
-            file.roles[node.name] = _role(node.name, layers, Counter(reader.events))
-            results[node.name] = (file.roles[node.name], layers, reader.events)
+            role = file.layer_base(node) or _role(node.name, layers, Counter(reader.events))
+            file.roles[node.name] = role
+            results[node.name] = (role, layers, reader.events)
     return results
 
 
