@@ -120,7 +120,7 @@ def import_aliases(module: ast.Module, module_name: str = "") -> dict[str, str]:
     """
     aliases = {}
     package = module_name.split(".")[:-1]
-    for node in ast.walk(module):
+    for node in _statements(module):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -137,6 +137,14 @@ def import_aliases(module: ast.Module, module_name: str = "") -> dict[str, str]:
     return aliases
 
 
+def _statements(node: ast.AST):
+    """Every statement under `node`, expressions skipped (imports are statements: no need to walk every name)."""
+    for block in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(node, block, ()):
+            yield child
+            yield from _statements(child)
+
+
 def short_form(dotted: str) -> str:
     for long, short in SHORT_FORMS:
         if dotted.startswith(long):
@@ -150,11 +158,15 @@ class _FeatureReader:
     def __init__(self, aliases: dict[str, str], keys: tuple[str, ...]):
         self.aliases = aliases
         self.keys = keys
-        self.features: Counter = Counter()
+        self.counts: Counter = Counter()  # "namespace:text" -> count; hashed once each in `features`
+        self.statements = 0
 
     def add(self, feature: str, count: int = 1) -> None:
-        namespace, _, text = feature.partition(":")
-        self.features[feature_id(namespace, text)] += count
+        self.counts[feature] += count
+
+    @property
+    def features(self) -> Counter:
+        return Counter({feature_id(*feature.split(":", 1)): count for feature, count in self.counts.items()})
 
     def resolve(self, chain: list[str]) -> str | None:
         """The API name of a chain rooted in an imported module (`F.silu`), else None."""
@@ -173,12 +185,19 @@ class _FeatureReader:
                 chain = dotted_chain(base)
                 if chain:
                     self.add("base:" + (self.resolve(chain) or ".".join(chain)))
-        for child in ast.walk(node):
-            self.read_node(child)
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            children = list(ast.iter_child_nodes(current))
+            self.read_node(current, children)
+            stack.extend(children)
 
-    def read_node(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.add(f"t:{type(node).__name__}>{type(child).__name__}")
+    def read_node(self, node: ast.AST, children: list[ast.AST]) -> None:
+        kind = type(node).__name__
+        for child in children:
+            self.add(f"t:{kind}>{type(child).__name__}")
+        if isinstance(node, ast.stmt):
+            self.statements += 1
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.add("def:" + node.name)
             self.read_sequence(node)
@@ -191,8 +210,8 @@ class _FeatureReader:
         elif isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value not in (0, 1):
             self.add(f"n:{node.value!r}")
         if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Call | ast.Subscript | ast.Compare | ast.Return):
-            children = [self.label(child) for child in ast.iter_child_nodes(node) if not _is_context(child)]
-            self.add(f"x:{self.label(node)}({','.join(children)})")
+            labels = [self.label(child) for child in children if not _is_context(child)]
+            self.add(f"x:{self.label(node)}({','.join(labels)})")
 
     def label(self, node: ast.AST) -> str:
         """A node as the shape features see it: its kind and operator, API names kept, every other name blind."""
@@ -356,8 +375,7 @@ def file_units(path: Path, text: str | None = None, module_name: str = "") -> li
         canonical = canonicalize(node, keys, imported)
         reader = _FeatureReader(aliases, keys)
         reader.read(canonical)
-        size = sum(isinstance(child, ast.stmt) for child in ast.walk(canonical))
-        unit = Unit(name, kind, line, max(size, 1), fingerprint(canonical), reader.features)
+        unit = Unit(name, kind, line, max(reader.statements, 1), fingerprint(canonical), reader.features)
         unit.role, unit.structure = structures[name]
         units.append(unit)
     return units

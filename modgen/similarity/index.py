@@ -30,7 +30,7 @@ from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 19
+FORMAT_VERSION = 21
 
 # How much each kind of feature counts, per matrix (a namespace not named weighs 0 there). Lexical features:
 # statements and node pairs are many and say little one by one; API calls, config fields and the layer

@@ -158,7 +158,28 @@ class _File:
         self.resolve = resolve  # chain -> API name (`F.silu`) or None
         self.functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         self.classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
-        self.roles: dict[str, str] = {}
+        self.readings: dict[str, tuple[str, Counter, list[str]]] = {}
+
+    def role(self, name: str) -> str:
+        """The role of a definition of the file, read first if need be (the classes a class holds tell what it
+        is); "other" for one being read (a cycle)."""
+        return self.read(name)[0] if name not in self.readings else self.readings[name][0]
+
+    def read(self, name: str) -> tuple[str, Counter, list[str]]:
+        if name in self.readings:
+            return self.readings[name]
+        self.readings[name] = ("other", Counter(), [])
+        node = self.classes.get(name) or self.functions[name]
+        reader = _Reader(self)
+        layers = reader.read_layers(node) if isinstance(node, ast.ClassDef) else Counter()
+        if isinstance(node, ast.ClassDef):
+            reader.read_computation(node)
+        else:
+            reader.folded.add(node.name)
+            reader.visit(node)
+        role = self.layer_base(node) or _role(node.name, layers, Counter(reader.events))
+        self.readings[name] = (role, layers, reader.events)
+        return self.readings[name]
 
     def api(self, node: ast.AST) -> str | None:
         chain = dotted_chain(node)
@@ -206,7 +227,7 @@ class _Reader:
         if len(chain) == 1 and name in self.file.functions:  # a factory: `conv3x3(...)`, `_make_fusion_block(...)`
             return self.kind_of_factory(name)
         if name in self.file.classes:  # its role; a subclass of a torch layer (`class Linear(nn.Linear)`) is one
-            role = self.file.roles.get(name, "other")
+            role = self.file.role(name)
             return (_kind_by_name(name) or "module") if role == "other" else role
         api = self.file.api(node.func)
         if api and api.startswith(("nn.", "hf.", "torch.")) and name in LAYERS:
@@ -413,8 +434,8 @@ class _Reader:
         if name in self.folded:
             return
         self.folded.add(name)
-        if self.file.roles.get(name) in STEPS:
-            self.add(self.file.roles[name])
+        if self.file.role(name) in STEPS:
+            self.add(self.file.role(name))
             return
         for statement in self.file.functions[name].body:
             self.visit(statement)
@@ -489,23 +510,11 @@ def signatures(module: ast.Module, resolve) -> dict[str, tuple[str, Counter]]:
 def readings(module: ast.Module, resolve) -> dict[str, tuple[str, Counter, list[str]]]:
     """Top-level class or function name -> (its role, the layers it builds, its events in order)."""
     file = _File(module, resolve)
-    results: dict[str, tuple[str, Counter, list[str]]] = {}
-    # Two passes: the roles of a file's leaf classes tell what the classes that hold them hold.
-    for _ in range(2):
-        for node in module.body:
-            if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            reader = _Reader(file)
-            layers = reader.read_layers(node) if isinstance(node, ast.ClassDef) else Counter()
-            if isinstance(node, ast.ClassDef):
-                reader.read_computation(node)
-            else:
-                reader.folded.add(node.name)
-                reader.visit(node)
-            role = file.layer_base(node) or _role(node.name, layers, Counter(reader.events))
-            file.roles[node.name] = role
-            results[node.name] = (role, layers, reader.events)
-    return results
+    return {
+        node.name: file.read(node.name)
+        for node in module.body
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def _features(role: str, layers: Counter, events: list[str]) -> Counter:
