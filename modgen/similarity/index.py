@@ -22,7 +22,7 @@ import numpy as np
 from modgen.errors import ModgenError
 from modgen.parallel import run_jobs
 from modgen.repo import TransformersTree
-from modgen.similarity.canonical import NAMESPACES
+from modgen.similarity.canonical import NAMESPACES, feature_id
 from modgen.similarity.features import Unit, file_units, file_vocabulary, read_source
 from modgen.similarity.names import model_keys
 from modgen.similarity.prior import copied_models, imported_models
@@ -131,6 +131,14 @@ class Index:
         return self.structures.containment(
             [unit.structure for unit in units], rows, self.unit_mask(excluded), STRUCTURE_WEIGHTS
         )
+
+    def mentions(self, word: str) -> np.ndarray:
+        """The rows of the models whose modeling files hold `word`."""
+        colptr, rows, _ = self.vocabulary.csc
+        column = np.searchsorted(self.vocabulary.vocabulary, feature_id("tok", word))
+        if column >= len(self.vocabulary.vocabulary) or self.vocabulary.vocabulary[column] != feature_id("tok", word):
+            return np.zeros(0, dtype=np.int64)
+        return rows[colptr[column] : colptr[column + 1]]
 
     def vocabulary_similarities(self, vocabulary: Counter, excluded: frozenset[str] = frozenset()) -> np.ndarray:
         """Cosine similarity of a file's vocabulary with each model's: blind to how code is cut in classes."""

@@ -8,18 +8,23 @@ version is part of the name (`SwinTransformerV2` is `swinv2`; `ResNetV2` names n
 
 What a file is about is its roots, the definitions no other one uses (the model class, its factory
 functions); the parts it borrows from other models (`DPTHead` in Depth Anything) count for less, as do the
-packages it imports from (its project's own: `from esm.modules import TransformerLayer`).
+packages it imports from (its project's own: `from esm.modules import TransformerLayer`). A package its modules
+are built from that names no model points to the models whose code cites it: ports credit their origin (OPT's
+cites metaseq), so far as the package singles them out.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
-from modgen.similarity.canonical import name_key
+from modgen.similarity.canonical import dotted_chain, name_key
 
 
 WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -63,9 +68,16 @@ def named_keys(identifier: str, keys: Mapping[str, object], *, is_class: bool) -
     return {key for *_, key in longest if key is not None}
 
 
-def given_names(module: ast.Module) -> list[tuple[str, bool, float]]:
-    """The names a file gives, as (name, is a class name, weight): its top-level definitions, roots counting
-    most, and the packages it imports from (its own project's, `from esm.modules import ...`), as parts."""
+class Name(NamedTuple):
+    text: str
+    is_class: bool
+    weight: float
+    builds: bool = False  # a package the file's modules are built from (a base class, a layer): its origin
+
+
+def given_names(module: ast.Module) -> list[Name]:
+    """The names a file gives: its top-level definitions, roots counting most, and the packages it imports from
+    (its own project's, `from esm.modules import ...`), as parts."""
     definitions = {
         node.name: node
         for node in module.body
@@ -77,30 +89,67 @@ def given_names(module: ast.Module) -> list[tuple[str, bool, float]]:
             if isinstance(child, ast.Name) and child.id in definitions and child.id != name:
                 used.add(child.id)
     names = [
-        (name, isinstance(node, ast.ClassDef), PART_WEIGHT if name in used else 1.0)
+        Name(name, isinstance(node, ast.ClassDef), PART_WEIGHT if name in used else 1.0)
         for name, node in definitions.items()
     ]
+    packages: dict[str, str] = {}  # a name the file imports -> the package it comes from
     for node in module.body:
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append((node.module.split(".")[0], False, PART_WEIGHT))
+            packages |= {alias.asname or alias.name: node.module.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.Import):
-            names += [(alias.name.split(".")[0], False, PART_WEIGHT) for alias in node.names]
-    return names
+            packages |= {alias.asname or alias.name.split(".")[0]: alias.name.split(".")[0] for alias in node.names}
+    builders = {packages[root] for root in _layer_roots(definitions.values()) if root in packages}
+    return names + [
+        Name(package, False, PART_WEIGHT, package in builders)
+        for package in dict.fromkeys(packages.values())
+        if package not in sys.stdlib_module_names
+    ]
+
+
+def _layer_roots(definitions) -> set[str]:
+    """The first names of what classes derive from and of what they build in `self.x = ...(...)`."""
+    roots = set()
+    for node in definitions:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        chains = [dotted_chain(base) for base in node.bases]
+        for child in ast.walk(node):
+            if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call):
+                target = dotted_chain(child.targets[0]) if len(child.targets) == 1 else None
+                if target and target[0] == "self":
+                    chains.append(dotted_chain(child.value.func))
+        roots |= {chain[0] for chain in chains if chain}
+    return roots
 
 
 def named_share(
-    names: list[tuple[str, bool, float]], keys: Mapping[str, frozenset[int]], count: int, excluded: np.ndarray
+    names: list[Name],
+    keys: Mapping[str, frozenset[int]],
+    count: int,
+    excluded: np.ndarray,
+    mentions: Callable[[str], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per model (`count` of them): the share of the file's naming (`given_names`) that names it.
+
+    A name gives its weight to each model it names. An imported package that names no model points to the
+    models whose code cites it (`mentions`: ports credit the project they come from, `metaseq` in OPT's), as
+    much as it singles them out (its inverse document frequency, 1 for a package one model cites): a package
+    many models cite (`timm`, `utils`) says next to nothing, and what it says is shared among them.
 
     `excluded` (a mask over models) are not candidates, but their names still take their runs: a file of
     `qwen2_moe` names `qwen2moe`, not the `qwen2` inside it.
     """
     share = np.zeros(count, dtype=np.float32)
-    for name, is_class, weight in names:
-        for key in named_keys(name, keys, is_class=is_class):
-            for position in keys[key]:
-                share[position] += weight
-    total = share.sum()
+    total = 0.0
+    for name in names:
+        named = named_keys(name.text, keys, is_class=name.is_class)
+        for key in named:
+            share[list(keys[key])] += name.weight
+        if named:
+            total += name.weight
+        elif name.builds and mentions is not None and len(cited := mentions(name.text)):
+            said = name.weight * math.log(count / len(cited)) / math.log(count) if count > 1 else name.weight
+            share[cited] += said / len(cited)
+            total += said
     share[excluded] = 0
-    return share / total if total else share
+    return np.minimum(share / total, 1) if total else share

@@ -11,8 +11,9 @@ Three signals survive porting, and each model is scored on all three:
 * vocabulary: the identifiers of the whole target against those of each whole model (`index.Index.vocabulary`),
   blind to how the code is cut into classes. A port keeps the names of the original weights, since checkpoints
   are converted (`c_attn`, `emb_layer_norm_after`), and of its configuration fields and helpers.
-* names: research code often names its model (`ESM2`, `WavLM`); a model the target names (`names.py`) has its
-  score raised, by up to NAME_WEIGHT: one signal, that decides between models the code matches alike.
+* names: research code often names its model (`ESM2`, `WavLM`), or the project it is built on (`from
+  metaseq.modules import ...`, which OPT's port cites); a model the target names (`names.py`) has its score
+  raised, by up to NAME_WEIGHT: one signal, that decides between models the code matches alike.
 
 Then history (`prior.apply_prior`): among the models that explain the target about as well, the one the others
 were built from is the one to inherit from, not its newer copy.
@@ -35,7 +36,7 @@ from modgen.repo import TransformersTree
 from modgen.similarity.classmap import SAME, SMALL_DIFFERENCES, ClassMatch, alike, class_map, pair_similarities
 from modgen.similarity.features import Unit, file_units, file_vocabulary, parse_file, read_source
 from modgen.similarity.index import Index, build_index
-from modgen.similarity.names import given_names, named_share
+from modgen.similarity.names import Name, given_names, named_share
 from modgen.similarity.prior import apply_prior
 
 
@@ -75,7 +76,7 @@ class Target:
     units: list[Unit]
     own_models: frozenset[str]
     vocabulary: Counter = field(default_factory=Counter)
-    names: list[tuple[str, bool, float]] = field(default_factory=list)  # names.given_names
+    names: list[Name] = field(default_factory=list)  # names.given_names
 
 
 def load_target(target: Path | str, tree: TransformersTree) -> Target:
@@ -165,7 +166,9 @@ def rank_target(
     best = np.maximum.reduceat(similarities, index.model_ptr[:-1], axis=1)  # targets x models
     score = (1 - VOCABULARY_SHARE) * model_scores(weights, best, similarities, index)
     score += VOCABULARY_SHARE * index.vocabulary_similarities(target.vocabulary, excluded)
-    score *= 1 + NAME_WEIGHT * named_share(target.names, index.keys, len(index.models), ~index.model_mask(excluded))
+    score *= 1 + NAME_WEIGHT * named_share(
+        target.names, index.keys, len(index.models), ~index.model_mask(excluded), index.mentions
+    )
     identical = weights @ (best >= SAME)
     ranked, scores = apply_prior(
         {m: float(score[i]) for i, m in enumerate(index.models) if m not in excluded},

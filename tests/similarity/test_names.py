@@ -49,7 +49,7 @@ def test_roots_name_the_file_more_than_its_parts():
         "class DPTHead:\n    pass\n"
         "class DPTDepthModel(DPTHead):\n    pass\n"
     )
-    names = {name: weight for name, _, weight in given_names(module)}
+    names = {name.text: name.weight for name in given_names(module)}
     assert names["DPTDepthModel"] == 1.0 and names["make_head"] == 1.0  # used by no other definition
     assert names["DPTHead"] < 1.0 and names["dinov2"] < 1.0  # a part, and an imported package
     share = named_share(given_names(module), KEYS, len(MODELS), np.zeros(len(MODELS), dtype=bool))
@@ -64,3 +64,28 @@ def test_an_excluded_model_keeps_its_share_of_the_naming():
     excluded = np.array([model == "qwen2_moe" for model in MODELS])  # the file's own model
     share = dict(zip(MODELS, named_share(given_names(module), KEYS, len(MODELS), excluded), strict=True))
     assert share["qwen2_moe"] == 0 and share["qwen2"] == pytest.approx(0.5)  # half of what the file names
+
+
+def test_a_package_modules_are_built_from_points_to_the_models_citing_it():
+    module = ast.parse(
+        "import fire\n"
+        "from metaseq.models import BaseDecoder\n"
+        "from metaseq.modules import LayerNorm\n"
+        "from timm.layers import DropPath\n"
+        "class Decoder(BaseDecoder):\n"
+        "    def __init__(self):\n        self.norm = LayerNorm(8)\n        self.drop = DropPath(0.1)\n"
+        "if __name__ == '__main__':\n    fire.Fire(Decoder)\n"
+    )
+    assert {name.text: name.builds for name in given_names(module) if name.weight < 1} == {
+        "fire": False,  # imported, but no module is built from it
+        "metaseq": True,
+        "timm": True,
+    }
+    # metaseq is cited by one model (OPT's port credits it), timm by half of them: it says next to nothing.
+    cited = {"metaseq": np.array([MODELS.index("opt")]), "timm": np.arange(0, len(MODELS), 2)}
+    share = named_share(
+        given_names(module), KEYS, len(MODELS), np.zeros(len(MODELS), dtype=bool), lambda word: cited[word]
+    )
+    share = dict(zip(MODELS, share, strict=True))
+    assert max(share, key=share.get) == "opt"
+    assert share["opt"] > 10 * share["swin"] > 0  # swin: one of the models citing timm
