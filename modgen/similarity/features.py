@@ -358,9 +358,12 @@ def _is_dataclass(node: ast.ClassDef) -> bool:
     )
 
 
-def file_units(path: Path, text: str | None = None, module_name: str = "") -> list[Unit]:
-    """The units of a file: its top-level classes and functions."""
-    module = parse_file(path, text)
+def file_units(
+    path: Path, text: str | None = None, module_name: str = "", module: ast.Module | None = None
+) -> list[Unit]:
+    """The units of a file: its top-level classes and functions. `module`: the file already parsed (its nodes
+    are changed in place)."""
+    module = module or parse_file(path, text)
     aliases = import_aliases(module, module_name)
     class_names = [node.name for node in module.body if isinstance(node, ast.ClassDef)]
     keys = prefix_keys(Path(path).stem, class_names)

@@ -30,7 +30,7 @@ from modgen.similarity.sparse import TfidfMatrix
 
 
 # Bump when features change: old caches are then ignored.
-FORMAT_VERSION = 21
+FORMAT_VERSION = 22
 
 # How much each kind of feature counts, per matrix (a namespace not named weighs 0 there). Lexical features:
 # statements and node pairs are many and say little one by one; API calls, config fields and the layer
@@ -205,8 +205,15 @@ def _compile(
         graph=graph,
         copies=copies,
     )
-    for matrix in (index.units, index.vocabulary, index.structures):
-        _ = matrix.csc  # the postings are cached with the index: a warm query does not sort a million entries
+    # Cached with the index: a warm query neither sorts a million entries nor weighs them again.
+    everything = np.ones(len(models), dtype=bool)
+    for matrix, weights, keep in (
+        (index.units, NAMESPACE_WEIGHTS, index.unit_mask(frozenset())),
+        (index.structures, STRUCTURE_WEIGHTS, index.unit_mask(frozenset())),
+        (index.vocabulary, VOCABULARY_WEIGHTS, everything),
+    ):
+        _ = matrix.csc
+        matrix.weights(keep, weights)
     return index
 
 

@@ -97,8 +97,9 @@ def load_target(target: Path | str, tree: TransformersTree) -> Target:
     units, vocabulary, names = [], Counter(), []
     for file in files:
         text = read_source(file)
-        names += given_names(parse_file(file, text))
-        units += file_units(file, text, module_name=tree.module_name(file) if own else "")
+        module = parse_file(file, text)
+        names += given_names(module)  # before file_units changes the nodes
+        units += file_units(file, module_name=tree.module_name(file) if own else "", module=module)
         vocabulary.update(file_vocabulary(text))
     if not any(unit.is_module for unit in units):
         raise ModgenError(
