@@ -206,6 +206,7 @@ def main() -> None:
     verbose = "-v" in sys.argv
     extra = [Path(sys.argv[i + 1]) for i, arg in enumerate(sys.argv) if arg == "--corpus"]
     tree = TransformersTree.installed()
+    load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="bench-closest-"))
     os.environ["MODGEN_CACHE_DIR"] = cache = str(workdir / "cache")
     start, cpu = time.perf_counter(), cpu_seconds()
@@ -264,14 +265,15 @@ def main() -> None:
     if verbose:
         print("research files (rank of the first right model; the top 3):", *lines, sep="\n")
         print("leave-one-out top-1 misses:", *misses, sep="\n")
-    load = os.getloadavg()[0]
+    print(f"load average (1 min): {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(
         f"index: cold build {build_seconds:.1f} s on {JOBS} processes ({build_cpu:.1f} s of CPU), warm load "
-        f"{1000 * load_seconds:.0f} ms; load average {load:.1f}"
+        f"{1000 * load_seconds:.0f} ms"
     )
     if seconds:
         print(
-            f"warm query: `modgen closest FILE` in a new process {cli_seconds:.2f} s; in process median "
+            f"warm query, {len(files)} research files: `modgen closest FILE` in a new process median "
+            f"{statistics.median(cli_seconds):.2f} s, max {max(cli_seconds):.2f} s; in process median "
             f"{1000 * statistics.median(seconds):.0f} ms, max {1000 * max(seconds):.0f} ms"
         )
     print(f"{'':30}{'top-1':>10}{'top-5':>10}")
