@@ -85,16 +85,21 @@ def read_source(path: Path) -> str:
 
 
 def parse_file(path: Path, text: str | None = None) -> ast.Module:
+    """A Python file parsed. One of another kind (README.md, a checkpoint, a notebook) is told so, even when its
+    text happens to parse; a file without a suffix (a script) is Python if it parses."""
+    not_python = ModgenError(
+        "not a Python file",
+        path=path,
+        hint="give the .py file that defines the model's torch modules, or a model name such as 'llama'",
+    )
+    if Path(path).suffix not in (".py", ""):
+        raise not_python
     text = read_source(path) if text is None else text
     try:
         return ast.parse(text, filename=str(path))
     except (SyntaxError, ValueError) as error:
-        if Path(path).suffix != ".py":  # README.md, a notebook, a checkpoint...
-            raise ModgenError(
-                "not a Python file",
-                path=path,
-                hint="give the .py file that defines the model's torch modules, or a model name such as 'llama'",
-            ) from error
+        if Path(path).suffix != ".py":
+            raise not_python from error
         raise ModgenError.from_syntax_error(
             error,
             path,

@@ -108,11 +108,14 @@ def test_vocabulary_is_every_identifier_of_the_text():
 
 
 def test_files_that_are_not_python_are_told_so(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("# A model\n\n1st release: see 2.0 notes\n")
-    with pytest.raises(ModgenError) as error:
-        file_units(readme)
-    assert error.value.message == "not a Python file" and error.value.line is None
+    for name, text in (("README.md", "# A model\n\n1st release: see 2.0 notes\n"), ("NOTES.md", "# parses\n")):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ModgenError) as error:
+            file_units(tmp_path / name)
+        assert error.value.message == "not a Python file" and error.value.line is None
+    script = tmp_path / "train"  # no suffix: Python if it parses
+    script.write_text("import torch\nclass M(torch.nn.Module):\n    pass\n")
+    assert [unit.name for unit in file_units(script)] == ["M"]
     binary = tmp_path / "weights.py"
     binary.write_bytes(bytes(range(256)))
     with pytest.raises(ModgenError, match="not a Python file: it holds binary data") as error:
