@@ -1,7 +1,8 @@
-"""`modgen closest`: the existing models closest to new code, by the structure of the code (issue 5).
+"""`modgen closest`: the existing models closest to new code, and which of their classes each of its classes is.
 
-`rank(target, tree, top=5, exclude=())` -> `list[Match]`, best first; see `ranking.py`. Imported lazily: the CLI
-lists this package's command without paying for numpy.
+`rank(target, tree, top=5, exclude=(), against=())` -> `list[Match]`, best first; see `ranking.py` (the ranking),
+`classmap.py` (the class map), `names.py`, `structure.py`, `features.py`. Imported lazily: the CLI lists this
+package's command without paying for numpy.
 """
 
 __all__ = ["ClassMatch", "Match", "rank"]

@@ -10,6 +10,9 @@ Each top-level class or function becomes a `Unit`: a bag of hashed features read
 * `s:` whole statements after alpha-renaming (type-2 clones share them), `t:` AST node-kind pairs (layer
   structure, blind to every name);
 * `def:` method names, `base:` base classes, `name:` the class's own name without the model prefix.
+
+A unit also has a kind (`KINDS`: only like is compared with like), a role and a structural signature
+(`structure.py`). A whole file has a vocabulary (`file_vocabulary`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""The index of every model of a transformers tree: the units of its `modeling_*.py` files, as sparse vectors.
+"""The index of every model of a transformers tree: the units of its `modeling_*.py` files (their lexical
+features, their structural signatures, their kinds and roles), each model's vocabulary, and the models' names.
 
 Built on first use (both cores), cached on disk, and brought up to date from the files' sizes and mtimes: only
-changed files are read again. A warm query loads a few numpy arrays and a small pickle.
+changed files are read again. A warm query loads a few numpy arrays and a pickle.
 
-Vectors are TF-IDF over the units' features (sub-linear term frequency, each namespace weighed), compared by
-cosine. The IDF and the norms are recomputed without the excluded models, so that a left-out model leaves no
-trace in the statistics either.
+Vectors are TF-IDF over the features (sub-linear term frequency, each namespace weighed), compared by cosine.
+The IDF and the norms are recomputed without the excluded models, so that a left-out model leaves no trace in
+the statistics either.
 """
 
 from __future__ import annotations
