@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modgen.copies.blocks import DefinitionEnds
 from modgen.copies.cache import Cache, digest
 from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
 from modgen.copies.findings import Finding
@@ -56,7 +57,7 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cach
         key = "sites:" + digest(code_version(), area.root, text) if cache is not None else None
         markers = cache.get(key) if cache is not None else None
         if markers is None:
-            markers = outer_markers(files.lines(path), area.root)
+            markers = outer_markers(files.lines(path), area.root, files.ends(path))
             if cache is not None:
                 cache.set(key, markers)
         sites.extend(MarkerSite(path, area, marker) for marker in markers)
@@ -85,7 +86,7 @@ def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> li
     return found
 
 
-def outer_markers(lines: list[str], root: str) -> list[Marker]:
+def outer_markers(lines: list[str], root: str, ends: DefinitionEnds | None = None) -> list[Marker]:
     """The markers of a file that are not inside the copied block of an earlier marker."""
     found = []
     covered_until = -1
@@ -94,7 +95,7 @@ def outer_markers(lines: list[str], root: str) -> list[Marker]:
             continue  # nested: compared as part of the outer copy
         found.append(marker)
         with contextlib.suppress(SiteError):  # reported when the marker is evaluated
-            covered_until = copy_site(lines, marker)[1]
+            covered_until = copy_site(lines, marker, ends)[1]
     return found
 
 
@@ -106,7 +107,7 @@ def load(files: Files, site: MarkerSite) -> Copy | Finding:
     except ResolveError as error:
         return Finding("dangling", path, marker.line, error.message, marker.reference, hint=error.hint, fixable=False)
     try:
-        return prepare(path, files.lines(path), marker, source)
+        return prepare(path, files.lines(path), marker, source, files.ends(path))
     except SiteError as error:
         hint = "put the marker right above the class or def it marks"
         return Finding("marker", path, marker.line, str(error), marker.reference, hint=hint, fixable=False)
@@ -182,9 +183,29 @@ def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> Cop
                 copy.marker.reference,
                 diff=mismatch.diff,
             )
+            error = unsure_extent(files, copy)
+            if error is not None:  # where the copy ends is a guess: rewriting it could cut the object in two
+                finding.hint = (
+                    f"the file does not parse (line {error.lineno}: {error.msg}), so --fix cannot tell where this "
+                    "copy ends: fix the syntax error first"
+                )
+                finding.fixable = False
+            else:
+                results.stale[id(finding)] = copy
             results.findings.append(finding)
-            results.stale[id(finding)] = copy
     return results
+
+
+def unsure_extent(files: Files, copy: Copy) -> SyntaxError | None:
+    """The syntax error that makes the extent of a stale copy a guess: one inside the copy (an unclosed string,
+    a header without a body), or any one when the copy's end depended on the file's syntax tree."""
+    ends = files.ends(copy.path)
+    error = ends.syntax_error
+    if error is None:
+        return None
+    if copy.header in ends.unsure or copy.header < (error.lineno or 0) <= copy.end + 1:
+        return error
+    return None
 
 
 def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter, cache: Cache) -> CopyResults:
@@ -223,10 +244,12 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     sources: dict[Path, dict[str, str]] = {}
     for copy in fresh.copies:
         sources.setdefault(copy.path, {})[str(copy.source.path)] = hash_of(copy.source.path)
+    by_path: dict[Path, list[Finding]] = {}
+    for finding in fresh.findings:
+        by_path.setdefault(finding.path, []).append(finding)
     uncachable = {f.path for f in fresh.findings if f.kind not in ("copy", "warning")}
     for path in {site.path for site in to_evaluate} - uncachable:
-        findings = [f for f in fresh.findings if f.path == path]
-        cache.set(keys[path], {"sources": sources.get(path, {}), "findings": findings})
+        cache.set(keys[path], {"sources": sources.get(path, {}), "findings": by_path.get(path, [])})
     return results
 
 
@@ -259,7 +282,10 @@ def fix_copies(
         if not stale:
             return changed, results
         # A copy whose source lies inside another stale copy waits for that one to be fixed first.
-        ready = [c for c in stale if not any(inside(c, other) for other in stale if other is not c)]
+        stale_in: dict[Path, list[Copy]] = {}
+        for copy in stale:
+            stale_in.setdefault(copy.path, []).append(copy)
+        ready = [c for c in stale if not any(inside(c, o) for o in stale_in.get(c.source.path, ()) if o is not c)]
         if not ready:
             return changed, results  # a cycle of copies: reported, not fixed
         apply_fixes(files, ready, formatter)
@@ -285,5 +311,9 @@ def apply_fixes(files: Files, copies: list[Copy], formatter: Formatter) -> None:
             text = texts[id(copy)]
             if copy.formats:
                 text = formatted.get(text) or text
-            lines[copy.header : copy.end] = keep_blank_layout(lines[copy.header : copy.end], text.split("\n"))
+            end = copy.end  # with the blank lines after the copy, out of which lines added at its end are spaced
+            while end < len(lines) - 1 and not lines[end].strip():  # (the last "" is the final newline)
+                end += 1
+            separation = None if end == len(lines) - 1 else 2 if not lines[end].startswith((" ", "\t")) else 1
+            lines[copy.header : end] = keep_blank_layout(lines[copy.header : end], text.split("\n"), separation)
         files.set_text(path, "\n".join(lines))
