@@ -64,8 +64,9 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cach
     return sites
 
 
-def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> list[Finding]:
-    """Comments that read like markers but are not checked: upstream passes over them in silence."""
+def lookalike_notes(files: Files, paths: list[Path], areas: list[Area]) -> list[Finding]:
+    """Comments that read like markers but are not checked: upstream passes over them in silence. Most are markers
+    switched off on purpose (`# TODO: ... Copied from`), so they are notes, listed on demand."""
     found = []
     for path in paths:
         area = area_of(path, areas)
@@ -75,7 +76,7 @@ def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> li
             text = files.lines(path)[line - 1].strip()
             found.append(
                 Finding(
-                    "warning",
+                    "note",
                     path,
                     line,
                     f"not a marker, so not checked: {text[:100]}",
@@ -131,18 +132,32 @@ def warnings_for(copy: Copy) -> list[Finding]:
                 hint="write patterns as Old->New, separated by commas",
             )
         )
-    if copy.source.path == copy.path and copy.source.start == copy.header:
+    circular = circular_reference(copy)
+    if circular is not None:
         found.append(
             Finding(
                 "warning",
                 copy.path,
                 marker.line,
-                "the marker points at its own code: it checks nothing",
+                circular,
                 marker.reference,
                 hint="remove it, or point it at the original",
             )
         )
     return found
+
+
+def circular_reference(copy: Copy) -> str | None:
+    """What is wrong with a marker whose source overlaps its own copy (an edit there changes both sides at once,
+    so it goes unseen), or None."""
+    source = copy.source
+    if source.path != copy.path or not (source.start < copy.end and copy.header < source.end):
+        return None
+    if source.start == copy.header:
+        return "the marker points at its own code: it checks nothing, an edit here goes unseen"
+    if copy.header < source.start:
+        return f"the marker's source (line {source.start + 1}) is inside the copy itself: edits there go unseen"
+    return f"the copy is inside its own source (line {source.start + 1}): edits there go unseen"
 
 
 def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
@@ -247,7 +262,7 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     by_path: dict[Path, list[Finding]] = {}
     for finding in fresh.findings:
         by_path.setdefault(finding.path, []).append(finding)
-    uncachable = {f.path for f in fresh.findings if f.kind not in ("copy", "warning")}
+    uncachable = {f.path for f in fresh.findings if not (f.kind == "copy" or f.never_fails)}
     for path in {site.path for site in to_evaluate} - uncachable:
         cache.set(keys[path], {"sources": sources.get(path, {}), "findings": by_path.get(path, [])})
     return results

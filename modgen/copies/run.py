@@ -15,7 +15,7 @@ from pathlib import Path
 
 from modgen.copies.cache import Cache
 from modgen.copies.changed import changed_files, given_files, selected_sites
-from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, lookalike_warnings, marker_sites
+from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, lookalike_notes, marker_sites
 from modgen.copies.findings import Finding
 from modgen.copies.modular_sync import ModularGraph, check_modular
 from modgen.copies.normalise import Formatter
@@ -30,7 +30,7 @@ from modgen.transaction import Transaction
 class CheckReport:
     root: Path
     findings: list[Finding] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)  # what upstream ignores silently; never fails a run
+    warnings: list[Finding] = field(default_factory=list)  # warnings and notes: what upstream ignores silently
     markers: int = 0  # markers evaluated
     modular_checked: int = 0
     modular_flattened: int = 0
@@ -95,8 +95,8 @@ def run_check(
     report.ruff_calls = formatter.calls
     report.timings["total"] = time.perf_counter() - started
     report.fixed = sorted(path for path in set(report.fixed) if report.changed_by_the_run(path))
-    report.warnings = sorted((f for f in report.findings if f.kind == "warning"), key=place)
-    report.findings = sorted((f for f in report.findings if f.kind != "warning"), key=place)
+    report.warnings = sorted((f for f in report.findings if f.never_fails), key=place)
+    report.findings = sorted((f for f in report.findings if not f.never_fails), key=place)
     return report
 
 
@@ -167,7 +167,7 @@ def copies_step(
         report.markers = results.markers
         report.findings.extend(results.findings)
         scanned = all_files if selection is None else sorted(selection & set(all_files))
-        report.findings.extend(lookalike_warnings(files, scanned, areas))
+        report.findings.extend(lookalike_notes(files, scanned, areas))
         return set()
     changed, results = fix_copies(files, all_files, areas, formatter, select)
     report.markers = results.markers
