@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
+
+from modgen.copies import default_jobs
 
 
 @click.command()
@@ -18,7 +19,12 @@ import click
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for CI.")
 @click.option(
-    "--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1), show_default=True, help="Processes for flattening."
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=default_jobs(),
+    show_default=True,
+    help="Processes for flattening.",
 )
 @click.option("--no-modular", is_flag=True, help="Skip the modular sync check.")
 @click.option(
@@ -46,7 +52,7 @@ def check(paths, fix, changed, base, repo_dir, as_json, jobs, no_modular, show_n
         changed=changed,
         base=base,
         fix=fix,
-        jobs=max(1, jobs),
+        jobs=jobs,
         modular=not no_modular,
         use_cache=not no_cache,
     )

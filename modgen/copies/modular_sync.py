@@ -196,15 +196,21 @@ def check_modular(
     tree, markers = graph.repo.transformers, graph.repo.markers
     digests: dict[Path, str] = {}
     keys = {path: cache_key(path, graph.parents[path], markers, digests) for path in paths}
-    misses = []
+    hits = {}
     for path in paths:
         entry = cache.get(keys[path])
         if entry is None or (fix and entry["findings"]):
-            misses.append(path)
-        elif "error" in entry or all(current_hash(Path(p)) == h for p, h in entry["checked"].items()):
-            results.findings.extend(entry["findings"])
-        else:
-            misses.append(path)
+            continue
+        if "error" in entry or all(current_hash(Path(p)) == h for p, h in entry["checked"].items()):
+            hits[path] = entry["findings"]
+    misses = [path for path in paths if path not in hits]
+    if fix and misses:  # a fix regenerates children from their parents' fresh output, not from the disk's
+        regenerated = set(graph.affected({output for path in misses for output in graph.generated[path]}))
+        misses = [path for path in paths if path not in hits or path in regenerated]
+    missed = set(misses)
+    for path in paths:
+        if path not in missed:
+            results.findings.extend(hits[path])
     if not misses:
         return results
     results.flattened = len(misses)
