@@ -131,8 +131,8 @@ def parent_files(modular: Path, text: str, repo: Repository) -> list[Path]:
     found = []
     for module in IMPORT_FROM.findall(text):
         split = split_file_name(module.rsplit(".", 1)[-1] + ".py")
-        if split is None or split[0] not in FILE_TYPES:
-            continue  # not a model file: `from torch import nn`, `from ...utils import ...`
+        if split is None or split[0] not in FILE_TYPES or ".auto." in module:
+            continue  # not a parent: `from torch import nn`, `from ...utils import ...`, `from ..auto.modeling_auto`
         if module.startswith("."):
             dots = len(module) - len(module.lstrip("."))
             base = modular.parent
@@ -220,7 +220,8 @@ def check_modular(
         if path in failures:
             error = failures[path]
             finding = failure_finding(path, error)
-            cache.set(keys[path], {"error": str(error), "findings": [finding]})
+            if not fix:
+                cache.set(keys[path], {"error": str(error), "findings": [finding]})
             results.findings.append(finding)
             continue
         findings = []
@@ -230,8 +231,9 @@ def check_modular(
                 results.expected[output] = text
                 findings.append(finding)
         results.findings.extend(findings)
-        checked = {str(p): current_hash(p) for p in produced[path]}
-        cache.set(keys[path], {"checked": checked, "findings": findings})
+        # A fix generates children from their parents' fresh output, not from the files the key was made of.
+        if not fix:
+            cache.set(keys[path], {"checked": {str(p): current_hash(p) for p in produced[path]}, "findings": findings})
     return results
 
 
