@@ -34,6 +34,9 @@ class MarkerSite:
     path: Path
     area: Area
     marker: Marker
+    # For a marker nested in another marker's copied block (compared as part of it, never on its own): that
+    # block's (header, end). Only checked for pointing into that very block.
+    enclosing: tuple[int, int] | None = None
 
 
 @dataclass
@@ -45,7 +48,7 @@ class CopyResults:
 
 
 def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cache | None = None) -> list[MarkerSite]:
-    """The markers of `paths`, skipping markers nested in another marker's copied block."""
+    """The markers of `paths`; those nested in another marker's copied block say which block."""
     sites = []
     for path in paths:
         area = area_of(path, areas)
@@ -55,12 +58,12 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cach
         if "Copied from" not in text:
             continue
         key = "sites:" + digest(code_version(), area.root, text) if cache is not None else None
-        markers = cache.get(key) if cache is not None else None
-        if markers is None:
-            markers = outer_markers(files.lines(path), area.root, files.ends(path))
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = outer_markers(files.lines(path), area.root, files.ends(path))
             if cache is not None:
-                cache.set(key, markers)
-        sites.extend(MarkerSite(path, area, marker) for marker in markers)
+                cache.set(key, found)
+        sites.extend(MarkerSite(path, area, marker, enclosing) for marker, enclosing in found)
     return sites
 
 
@@ -87,16 +90,21 @@ def lookalike_notes(files: Files, paths: list[Path], areas: list[Area]) -> list[
     return found
 
 
-def outer_markers(lines: list[str], root: str, ends: DefinitionEnds | None = None) -> list[Marker]:
-    """The markers of a file that are not inside the copied block of an earlier marker."""
+def outer_markers(
+    lines: list[str], root: str, ends: DefinitionEnds | None = None
+) -> list[tuple[Marker, tuple[int, int] | None]]:
+    """The markers of a file, each with None, or with the (header, end) of an earlier marker's copied block that
+    it is inside of (compared as part of that copy, as upstream does)."""
     found = []
-    covered_until = -1
+    block = None
     for marker in find_markers(lines, root):
-        if marker.line - 1 < covered_until:
-            continue  # nested: compared as part of the outer copy
-        found.append(marker)
+        if block is not None and marker.line - 1 < block[1]:
+            found.append((marker, block))
+            continue
+        found.append((marker, None))
+        block = None
         with contextlib.suppress(SiteError):  # reported when the marker is evaluated
-            covered_until = copy_site(lines, marker, ends)[1]
+            block = copy_site(lines, marker, ends)
     return found
 
 
@@ -160,9 +168,27 @@ def circular_reference(copy: Copy) -> str | None:
     return f"the copy is inside its own source (line {source.start + 1}): edits there go unseen"
 
 
+def nested_warning(files: Files, site: MarkerSite) -> Finding | None:
+    """A nested marker whose source lies in the copied block it sits in: it claims a copy of itself."""
+    try:
+        source = resolve(files, site.area.base, site.area.root, site.marker.object_path)
+    except ResolveError:
+        return None  # nested markers are not compared on their own: a stale reference is upstream's business
+    header, end = site.enclosing
+    if source.path != site.path or not header <= source.start < end:
+        return None
+    message = f"the marker's source (line {source.start + 1}) is inside the copy it sits in: it checks nothing"
+    hint = "remove it, or point it at the original"
+    return Finding("warning", site.path, site.marker.line, message, site.marker.reference, hint=hint)
+
+
 def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
-    results = CopyResults(markers=len(sites))
+    results = CopyResults(markers=sum(site.enclosing is None for site in sites))
     for site in sites:
+        if site.enclosing is not None:
+            if (warning := nested_warning(files, site)) is not None:
+                results.findings.append(warning)
+            continue
         loaded = load(files, site)
         if isinstance(loaded, Finding):
             results.findings.append(loaded)
@@ -243,7 +269,7 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     by_file: dict[Path, list[MarkerSite]] = {}
     for site in sites:
         by_file.setdefault(site.path, []).append(site)
-    results = CopyResults(markers=len(sites))
+    results = CopyResults(markers=sum(site.enclosing is None for site in sites))
     to_evaluate: list[MarkerSite] = []
     keys = {}
     for path, in_file in by_file.items():
