@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -42,16 +41,6 @@ OBJECTS = [
 ]
 EDITS = ["comment", "token", "delete", "duplicate", "low-comment"]
 PLAIN = re.compile(r"\s*(@|def |class |async def |\)|\]|\}|\"\"\"|r\"\"\")")
-
-
-@pytest.fixture(scope="module")
-def wheel_repo(installed_tree, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("wheel") / "repo"
-    shutil.copytree(
-        installed_tree.package_dir, root / "src" / "transformers", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    (root / "pyproject.toml").write_text('[project]\nname = "wheel"\n')
-    return root
 
 
 def the_copy(root: Path, relative: str, name: str | None):
