@@ -19,6 +19,7 @@ import ast
 import difflib
 import enum
 import importlib.util
+import os
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ def split_file_name(path: Path | str) -> tuple[str, str] | None:
 
     The model name comes from the file name, not the folder: `data2vec/` holds three models.
     """
-    stem = Path(path).name.removesuffix(".py")
-    if stem == Path(path).name:
+    name = path.name if isinstance(path, Path) else os.path.basename(path)
+    stem = name.removesuffix(".py")
+    if stem == name:
         return None
     for file_type in (MODULAR, *FILE_TYPES):
         if stem.startswith(file_type + "_"):

@@ -8,6 +8,7 @@ than by looking for `):`, and decorators between a marker and its `def` are skip
 
 from __future__ import annotations
 
+import ast
 import re
 import tokenize
 from dataclasses import dataclass
@@ -59,14 +60,92 @@ def balanced(line: str) -> bool:
     return all(line.count(a) == line.count(b) for a, b in ("()", "[]", "{}"))
 
 
-def block_end(lines: list[str], header: int, *, stop_at_end_copy: bool = False) -> int:
-    """Index one past the last line of the class/def whose header is at `header` (trailing blanks trimmed)."""
+class DefinitionEnds:
+    """Where each class and def of a file ends as Python sees it (from `ast`), parsed on first use.
+
+    Upstream's line rule ends a block at the first line less indented than its body, which Python does not do
+    inside a string: docstring text at column 0 would cut the block short, and `--fix` would then rewrite half an
+    object and leave the other half in place. `block_end` asks here only in that case.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._ends: dict[int, int] | None = None
+        self._error: SyntaxError | None = None
+        self.unsure: set[int] = set()  # headers asked about while the file does not parse
+
+    def _parse(self) -> None:
+        self._ends = {}
+        try:
+            module = ast.parse("\n".join(self.lines))
+        except SyntaxError as error:
+            self._error = error
+            return
+        for node in ast.walk(module):
+            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                self._ends[node.lineno - 1] = node.end_lineno
+
+    def get(self, header: int) -> int | None:
+        """One past the last line of the class/def whose header is at index `header`, or None."""
+        if self._ends is None:
+            self._parse()
+        if self._error is not None:
+            self.unsure.add(header)
+        return self._ends.get(header)
+
+    @property
+    def syntax_error(self) -> SyntaxError | None:
+        if self._ends is None:
+            self._parse()
+        return self._error
+
+
+def is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def body_goes_on(lines: list[str], index: int, body_indent: str) -> bool:
+    """Whether, past the comment and blank lines from `index`, the block's body goes on."""
+    while index < len(lines) and (not lines[index].strip() or is_comment(lines[index])):
+        index += 1
+    return index < len(lines) and lines[index].startswith(body_indent)
+
+
+def inside_string(lines: list[str], start: int, end: int) -> bool:
+    """Whether line `end` may be inside a triple-quoted string opened after line `start` (a cheap test: an odd
+    number of triple quotes; `DefinitionEnds` has the last word)."""
+    text = "\n".join(lines[start:end])
+    return text.count('"""') % 2 == 1 or text.count("'''") % 2 == 1
+
+
+def block_end(
+    lines: list[str], header: int, *, stop_at_end_copy: bool = False, ends: DefinitionEnds | None = None
+) -> int:
+    """Index one past the last line of the class/def whose header is at `header` (trailing blanks trimmed).
+
+    The line rule is upstream's (§1.3(3)) where it agrees with Python. It does not where Python does not end a
+    block: at a less-indented comment after which the body goes on, and (with `ends`, the file's) inside a
+    string; there the block goes on.
+    """
     body_indent = indent_of(lines[header]) + "    "
     end = header_end(lines, header)
-    while end < len(lines) and belongs(lines[end], body_indent):
-        if stop_at_end_copy and lines[end].startswith(body_indent) and END_COPY.match(lines[end]):
-            break
-        end += 1
+    python_end = 0  # lines before it belong whatever their indentation (inside a string, as the file's tree says)
+    while end < len(lines):
+        line = lines[end]
+        if (
+            end < python_end
+            or belongs(line, body_indent)
+            or (is_comment(line) and body_goes_on(lines, end, body_indent))
+        ):
+            if stop_at_end_copy and line.startswith(body_indent) and END_COPY.match(line):
+                break
+            end += 1
+            continue
+        if ends is not None and not python_end and inside_string(lines, header, end):
+            python_end = ends.get(header) or 0
+            if python_end > end:
+                continue
+        break
     return trim_blank_end(lines, header, end)
 
 

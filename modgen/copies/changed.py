@@ -1,8 +1,8 @@
 """What `--changed` and PATH arguments check: the files given or changed, and everything that depends on them.
 
 Changed files are those that differ from `--base` (default HEAD) in the working tree or the index, plus
-untracked ones (git, via gitpython). Dependants: copies whose source file is selected, and modular files whose
-own file, parent files or generated files are selected.
+untracked ones (git, via gitpython). Dependants: copies whose source file is selected (here), and modular files
+whose own file, parent files or generated files are selected (`ModularGraph`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,3 @@ def source_candidates(site: MarkerSite) -> list[Path]:
 def selected_sites(sites: list[MarkerSite], selected: set[Path]) -> list[MarkerSite]:
     """Markers in a selected file, or whose source file is selected (all paths absolute and resolved)."""
     return [s for s in sites if s.path in selected or any(p in selected for p in source_candidates(s))]
-
-
-def selected_modular(modular: list[Path], selected: set[Path], related: dict[Path, list[Path]]) -> list[Path]:
-    """Modular files that are selected, or whose parents or generated files are."""
-    return [m for m in modular if m in selected or any(p in selected for p in related[m])]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
+
+from modgen.copies import default_jobs
 
 
 @click.command()
@@ -18,12 +19,19 @@ import click
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for CI.")
 @click.option(
-    "--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1), show_default=True, help="Processes for flattening."
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=default_jobs(),
+    show_default=True,
+    help="Processes for flattening.",
 )
 @click.option("--no-modular", is_flag=True, help="Skip the modular sync check.")
-@click.option("--warnings", "show_warnings", is_flag=True, help="List what upstream ignores silently (never fails).")
+@click.option(
+    "--notes", "show_notes", is_flag=True, help="Also list comments that read like markers but are not (never fail)."
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache in .cache/modgen/.")
-def check(paths, fix, changed, base, repo_dir, as_json, jobs, no_modular, show_warnings, no_cache) -> None:
+def check(paths, fix, changed, base, repo_dir, as_json, jobs, no_modular, show_notes, no_cache) -> None:
     """Check `# Copied from` markers and that generated files match their modular files.
 
     Exit 0 when clean, 1 with findings, 2 on bad usage or input. PATHS (as pre-commit passes them) narrow the
@@ -44,9 +52,9 @@ def check(paths, fix, changed, base, repo_dir, as_json, jobs, no_modular, show_w
         changed=changed,
         base=base,
         fix=fix,
-        jobs=max(1, jobs),
+        jobs=jobs,
         modular=not no_modular,
         use_cache=not no_cache,
     )
-    click.echo(json_report(report) if as_json else as_text(report, warnings=show_warnings))
+    click.echo(json_report(report) if as_json else as_text(report, notes=show_notes))
     sys.exit(report.exit_code)

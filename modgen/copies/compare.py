@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modgen.copies.blocks import Block, block_end, definition, indent_of, reindent, split_blocks
+from modgen.copies.blocks import Block, DefinitionEnds, block_end, definition, indent_of, reindent, split_blocks
 from modgen.copies.grammar import Marker
 from modgen.copies.ignore import merge_ignored
 from modgen.copies.resolve import Source
@@ -51,14 +51,14 @@ class Copy:
         return rename_header("\n".join("\n".join(b.lines) for b in self.expected_blocks), self.own_name)
 
 
-def copy_site(lines: list[str], marker: Marker) -> tuple[int, int]:
+def copy_site(lines: list[str], marker: Marker, ends: DefinitionEnds | None = None) -> tuple[int, int]:
     """(header, end) of the code under a marker; decorators between the two are skipped."""
     header = marker.line  # the line after the marker, 0-based
     while header < len(lines) and lines[header].lstrip().startswith("@"):
         header += 1
     if header >= len(lines) or definition(lines[header]) is None:
         raise SiteError("the marker is not followed by a class or def")
-    return header, block_end(lines, header, stop_at_end_copy=True)
+    return header, block_end(lines, header, stop_at_end_copy=True, ends=ends)
 
 
 def rename_header(text: str, name: str | None) -> str:
@@ -69,9 +69,10 @@ def rename_header(text: str, name: str | None) -> str:
     return first + ("\n" + rest if rest else "")
 
 
-def prepare(path: Path, lines: list[str], marker: Marker, source: Source) -> Copy:
-    """Build the comparison of one marker (raises SiteError, re.error from a bad pattern)."""
-    header, end = copy_site(lines, marker)
+def prepare(path: Path, lines: list[str], marker: Marker, source: Source, ends: DefinitionEnds | None = None) -> Copy:
+    """Build the comparison of one marker (raises SiteError, re.error from a bad pattern). `ends`: the file's
+    definition ends, for a copy the line rule would end early."""
+    header, end = copy_site(lines, marker, ends)
     observed_lines = lines[header:end]
     source_lines = reindent(list(source.block), indent_of(source.block[0]), indent_of(observed_lines[0]))
     spec = marker.spec

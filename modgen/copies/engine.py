@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modgen.copies.blocks import DefinitionEnds
 from modgen.copies.cache import Cache, digest
 from modgen.copies.compare import Copy, SiteError, compare, copy_site, prepare
 from modgen.copies.findings import Finding
@@ -33,6 +34,9 @@ class MarkerSite:
     path: Path
     area: Area
     marker: Marker
+    # For a marker nested in another marker's copied block (compared as part of it, never on its own): that
+    # block's (header, end). Only checked for pointing into that very block.
+    enclosing: tuple[int, int] | None = None
 
 
 @dataclass
@@ -44,7 +48,7 @@ class CopyResults:
 
 
 def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cache | None = None) -> list[MarkerSite]:
-    """The markers of `paths`, skipping markers nested in another marker's copied block."""
+    """The markers of `paths`; those nested in another marker's copied block say which block."""
     sites = []
     for path in paths:
         area = area_of(path, areas)
@@ -54,17 +58,18 @@ def marker_sites(files: Files, paths: list[Path], areas: list[Area], cache: Cach
         if "Copied from" not in text:
             continue
         key = "sites:" + digest(code_version(), area.root, text) if cache is not None else None
-        markers = cache.get(key) if cache is not None else None
-        if markers is None:
-            markers = outer_markers(files.lines(path), area.root)
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = outer_markers(files.lines(path), area.root, files.ends(path))
             if cache is not None:
-                cache.set(key, markers)
-        sites.extend(MarkerSite(path, area, marker) for marker in markers)
+                cache.set(key, found)
+        sites.extend(MarkerSite(path, area, marker, enclosing) for marker, enclosing in found)
     return sites
 
 
-def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> list[Finding]:
-    """Comments that read like markers but are not checked: upstream passes over them in silence."""
+def lookalike_notes(files: Files, paths: list[Path], areas: list[Area]) -> list[Finding]:
+    """Comments that read like markers but are not checked: upstream passes over them in silence. Most are markers
+    switched off on purpose (`# TODO: ... Copied from`), so they are notes, listed on demand."""
     found = []
     for path in paths:
         area = area_of(path, areas)
@@ -74,7 +79,7 @@ def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> li
             text = files.lines(path)[line - 1].strip()
             found.append(
                 Finding(
-                    "warning",
+                    "note",
                     path,
                     line,
                     f"not a marker, so not checked: {text[:100]}",
@@ -85,16 +90,21 @@ def lookalike_warnings(files: Files, paths: list[Path], areas: list[Area]) -> li
     return found
 
 
-def outer_markers(lines: list[str], root: str) -> list[Marker]:
-    """The markers of a file that are not inside the copied block of an earlier marker."""
+def outer_markers(
+    lines: list[str], root: str, ends: DefinitionEnds | None = None
+) -> list[tuple[Marker, tuple[int, int] | None]]:
+    """The markers of a file, each with None, or with the (header, end) of an earlier marker's copied block that
+    it is inside of (compared as part of that copy, as upstream does)."""
     found = []
-    covered_until = -1
+    block = None
     for marker in find_markers(lines, root):
-        if marker.line - 1 < covered_until:
-            continue  # nested: compared as part of the outer copy
-        found.append(marker)
+        if block is not None and marker.line - 1 < block[1]:
+            found.append((marker, block))
+            continue
+        found.append((marker, None))
+        block = None
         with contextlib.suppress(SiteError):  # reported when the marker is evaluated
-            covered_until = copy_site(lines, marker)[1]
+            block = copy_site(lines, marker, ends)
     return found
 
 
@@ -106,7 +116,7 @@ def load(files: Files, site: MarkerSite) -> Copy | Finding:
     except ResolveError as error:
         return Finding("dangling", path, marker.line, error.message, marker.reference, hint=error.hint, fixable=False)
     try:
-        return prepare(path, files.lines(path), marker, source)
+        return prepare(path, files.lines(path), marker, source, files.ends(path))
     except SiteError as error:
         hint = "put the marker right above the class or def it marks"
         return Finding("marker", path, marker.line, str(error), marker.reference, hint=hint, fixable=False)
@@ -130,13 +140,14 @@ def warnings_for(copy: Copy) -> list[Finding]:
                 hint="write patterns as Old->New, separated by commas",
             )
         )
-    if copy.source.path == copy.path and copy.source.start == copy.header:
+    circular = circular_reference(copy)
+    if circular is not None:
         found.append(
             Finding(
                 "warning",
                 copy.path,
                 marker.line,
-                "the marker points at its own code: it checks nothing",
+                circular,
                 marker.reference,
                 hint="remove it, or point it at the original",
             )
@@ -144,9 +155,40 @@ def warnings_for(copy: Copy) -> list[Finding]:
     return found
 
 
+def circular_reference(copy: Copy) -> str | None:
+    """What is wrong with a marker whose source overlaps its own copy (an edit there changes both sides at once,
+    so it goes unseen), or None."""
+    source = copy.source
+    if source.path != copy.path or not (source.start < copy.end and copy.header < source.end):
+        return None
+    if source.start == copy.header:
+        return "the marker points at its own code: it checks nothing, an edit here goes unseen"
+    if copy.header < source.start:
+        return f"the marker's source (line {source.start + 1}) is inside the copy itself: edits there go unseen"
+    return f"the copy is inside its own source (line {source.start + 1}): edits there go unseen"
+
+
+def nested_warning(files: Files, site: MarkerSite) -> Finding | None:
+    """A nested marker whose source lies in the copied block it sits in: it claims a copy of itself."""
+    try:
+        source = resolve(files, site.area.base, site.area.root, site.marker.object_path)
+    except ResolveError:
+        return None  # nested markers are not compared on their own: a stale reference is upstream's business
+    header, end = site.enclosing
+    if source.path != site.path or not header <= source.start < end:
+        return None
+    message = f"the marker's source (line {source.start + 1}) is inside the copy it sits in: it checks nothing"
+    hint = "remove it, or point it at the original"
+    return Finding("warning", site.path, site.marker.line, message, site.marker.reference, hint=hint)
+
+
 def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> CopyResults:
-    results = CopyResults(markers=len(sites))
+    results = CopyResults(markers=sum(site.enclosing is None for site in sites))
     for site in sites:
+        if site.enclosing is not None:
+            if (warning := nested_warning(files, site)) is not None:
+                results.findings.append(warning)
+            continue
         loaded = load(files, site)
         if isinstance(loaded, Finding):
             results.findings.append(loaded)
@@ -182,9 +224,29 @@ def evaluate(files: Files, sites: list[MarkerSite], formatter: Formatter) -> Cop
                 copy.marker.reference,
                 diff=mismatch.diff,
             )
+            error = unsure_extent(files, copy)
+            if error is not None:  # where the copy ends is a guess: rewriting it could cut the object in two
+                finding.hint = (
+                    f"the file does not parse (line {error.lineno}: {error.msg}), so --fix cannot tell where this "
+                    "copy ends: fix the syntax error first"
+                )
+                finding.fixable = False
+            else:
+                results.stale[id(finding)] = copy
             results.findings.append(finding)
-            results.stale[id(finding)] = copy
     return results
+
+
+def unsure_extent(files: Files, copy: Copy) -> SyntaxError | None:
+    """The syntax error that makes the extent of a stale copy a guess: one inside the copy (an unclosed string,
+    a header without a body), or any one when the copy's end depended on the file's syntax tree."""
+    ends = files.ends(copy.path)
+    error = ends.syntax_error
+    if error is None:
+        return None
+    if copy.header in ends.unsure or copy.header < (error.lineno or 0) <= copy.end + 1:
+        return error
+    return None
 
 
 def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter, cache: Cache) -> CopyResults:
@@ -207,7 +269,7 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     by_file: dict[Path, list[MarkerSite]] = {}
     for site in sites:
         by_file.setdefault(site.path, []).append(site)
-    results = CopyResults(markers=len(sites))
+    results = CopyResults(markers=sum(site.enclosing is None for site in sites))
     to_evaluate: list[MarkerSite] = []
     keys = {}
     for path, in_file in by_file.items():
@@ -223,10 +285,12 @@ def evaluate_cached(files: Files, sites: list[MarkerSite], formatter: Formatter,
     sources: dict[Path, dict[str, str]] = {}
     for copy in fresh.copies:
         sources.setdefault(copy.path, {})[str(copy.source.path)] = hash_of(copy.source.path)
-    uncachable = {f.path for f in fresh.findings if f.kind not in ("copy", "warning")}
+    by_path: dict[Path, list[Finding]] = {}
+    for finding in fresh.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    uncachable = {f.path for f in fresh.findings if not (f.kind == "copy" or f.never_fails)}
     for path in {site.path for site in to_evaluate} - uncachable:
-        findings = [f for f in fresh.findings if f.path == path]
-        cache.set(keys[path], {"sources": sources.get(path, {}), "findings": findings})
+        cache.set(keys[path], {"sources": sources.get(path, {}), "findings": by_path.get(path, [])})
     return results
 
 
@@ -259,7 +323,10 @@ def fix_copies(
         if not stale:
             return changed, results
         # A copy whose source lies inside another stale copy waits for that one to be fixed first.
-        ready = [c for c in stale if not any(inside(c, other) for other in stale if other is not c)]
+        stale_in: dict[Path, list[Copy]] = {}
+        for copy in stale:
+            stale_in.setdefault(copy.path, []).append(copy)
+        ready = [c for c in stale if not any(inside(c, o) for o in stale_in.get(c.source.path, ()) if o is not c)]
         if not ready:
             return changed, results  # a cycle of copies: reported, not fixed
         apply_fixes(files, ready, formatter)
@@ -285,5 +352,9 @@ def apply_fixes(files: Files, copies: list[Copy], formatter: Formatter) -> None:
             text = texts[id(copy)]
             if copy.formats:
                 text = formatted.get(text) or text
-            lines[copy.header : copy.end] = keep_blank_layout(lines[copy.header : copy.end], text.split("\n"))
+            end = copy.end  # with the blank lines after the copy, out of which lines added at its end are spaced
+            while end < len(lines) - 1 and not lines[end].strip():  # (the last "" is the final newline)
+                end += 1
+            separation = None if end == len(lines) - 1 else 2 if not lines[end].startswith((" ", "\t")) else 1
+            lines[copy.header : end] = keep_blank_layout(lines[copy.header : end], text.split("\n"), separation)
         files.set_text(path, "\n".join(lines))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 @dataclass
 class Finding:
-    kind: str  # "copy" (copy differs), "dangling" (source missing), "marker" (unreadable site), "modular"
+    # "copy" (copy differs), "dangling" (source missing), "marker" (unreadable site), "modular"; and two kinds that
+    # never fail a run: "warning" (a marker that checks less than it says), "note" (a comment that reads like one)
+    kind: str
     path: Path
     line: int | None
     message: str
@@ -16,6 +18,10 @@ class Finding:
     diff: str = ""
     hint: str | None = None
     fixable: bool = True
+
+    @property
+    def never_fails(self) -> bool:
+        return self.kind in ("warning", "note")
 
     def to_json(self, root: Path) -> dict:
         data = asdict(self)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,10 +20,11 @@ from modgen.copies.cache import Cache, digest
 from modgen.copies.findings import Finding
 from modgen.errors import ModgenError
 from modgen.parallel import run_jobs
-from modgen.repo import MODULAR, Repository, TransformersTree, split_file_name
+from modgen.repo import FILE_TYPES, MODULAR, Repository, TransformersTree, split_file_name
 
 
-IMPORT_FROM = re.compile(r"^\s*from\s+(\.+[\w.]*|transformers\.[\w.]+)\s+import\b", re.MULTILINE)
+# `from ..llama.modeling_llama import`, `from transformers.models.x.y import`, `from mylib.models.x.y import`.
+IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+(\.+[\w.]*|[A-Za-z_][\w.]*)[ \t]+import\b", re.MULTILINE)
 
 
 @dataclass
@@ -32,19 +35,88 @@ class ModularResults:
     flattened: int = 0  # modular files the flattener had to run on (cache misses)
 
 
-def modular_files(repo: Repository) -> list[Path]:
-    return sorted(path for model in repo.models.values() for path in model.modular_files)
+def is_modular(path: Path) -> bool:
+    return path.name.startswith(MODULAR + "_") and path.suffix == ".py"
 
 
-def generated_files(modular: Path) -> list[Path]:
-    """The files next to `modular_bob.py` that it generated (`modeling_bob.py`, ...): their banner names it."""
+def is_model_file(path: Path) -> bool:
+    """`.../models/<folder>/<type>_<name>.py`: a file a modular file can take code from."""
+    split = split_file_name(path)
+    return split is not None and split[0] in FILE_TYPES and path.parent.parent.name == "models"
+
+
+class ModularGraph:
+    """The modular files of a repository, and for each one the files it reads (its own text, the model files it
+    imports from) and the files it generates. Built in one pass (each modular file read once, each folder listed
+    once), so that finding the modular files a set of changed files affects is a lookup, not a scan."""
+
+    def __init__(self, repo: Repository, modular: Iterable[Path]) -> None:
+        self.repo = repo
+        self.paths = sorted(set(modular))  # absolute, resolved
+        self.parents: dict[Path, list[Path]] = {}
+        self.generated: dict[Path, list[Path]] = {}
+        listings: dict[Path, list[Path]] = {}
+        for path in self.paths:
+            if path.parent not in listings:
+                listings[path.parent] = sorted(path.parent.glob("*.py"))
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):  # reported when the flattener reads it
+                text = ""
+            self.parents[path] = parent_files(path, text, repo)
+            self.generated[path] = generated_among(path, listings[path.parent])
+        # file -> the modular files that read or write it
+        self.dependants: dict[Path, list[Path]] = {}
+        for path in self.paths:
+            for related in {path, *self.parents[path], *self.generated[path]}:
+                self.dependants.setdefault(related, []).append(path)
+
+    @classmethod
+    def of_repository(cls, repo: Repository, files: Iterable[Path], extra: Iterable[Path] = ()) -> ModularGraph:
+        """The modular files among `files` that lie in the repository's package, and those of `extra` (paths the
+        user named, wherever they are)."""
+        package = os.path.join(repo.package_dir, "")
+        found = [p for p in files if is_modular(p) and str(p).startswith(package)]
+        return cls(repo, [*found, *(p.resolve() for p in extra if is_modular(p) and p.is_file())])
+
+    def selected(self, selection: set[Path]) -> list[Path]:
+        """The modular files that are selected, or whose parents or generated files are."""
+        found = {m for path in selection for m in self.dependants.get(path, ())}
+        return [path for path in self.paths if path in found]
+
+    def affected(self, selection: set[Path]) -> list[Path]:
+        """`selected`, and the modular files whose parents those regenerate, and so on (a grandchild reads its
+        parent's regenerated output): what a fix must regenerate once `selection` changed."""
+        found: set[Path] = set()
+        pending = list(selection)
+        seen = set(pending)
+        while pending:
+            for modular in self.dependants.get(pending.pop(), ()):
+                if modular in found:
+                    continue
+                found.add(modular)
+                for output in self.generated[modular]:
+                    if output not in seen:
+                        seen.add(output)
+                        pending.append(output)
+        return [path for path in self.paths if path in found]
+
+
+def generated_among(modular: Path, folder_files: list[Path]) -> list[Path]:
+    """The files of `folder_files` (the modular file's folder) that `modular_bob.py` generated (`modeling_bob.py`,
+    ...): their banner names it."""
     name = split_file_name(modular)[1]
     found = []
-    for path in sorted(modular.parent.glob("*.py")):
+    for path in folder_files:
         split = split_file_name(path)
         if split and split[0] != MODULAR and split[1] == name and names_modular(path, modular.name):
             found.append(path)
     return found
+
+
+def generated_files(modular: Path) -> list[Path]:
+    """The files next to `modular_bob.py` that it generated."""
+    return generated_among(modular, sorted(modular.parent.glob("*.py")))
 
 
 def names_modular(path: Path, modular_name: str) -> bool:
@@ -54,10 +126,13 @@ def names_modular(path: Path, modular_name: str) -> bool:
     return "automatically generated from" in head and modular_name in head
 
 
-def parent_files(modular: Path, text: str, tree: TransformersTree) -> list[Path]:
-    """The model files a modular file imports from (what its generated code is taken from)."""
+def parent_files(modular: Path, text: str, repo: Repository) -> list[Path]:
+    """The model files a modular file imports from (what its generated code is taken from; `modular` resolved)."""
     found = []
     for module in IMPORT_FROM.findall(text):
+        split = split_file_name(module.rsplit(".", 1)[-1] + ".py")
+        if split is None or split[0] not in FILE_TYPES or ".auto." in module:
+            continue  # not a parent: `from torch import nn`, `from ...utils import ...`, `from ..auto.modeling_auto`
         if module.startswith("."):
             dots = len(module) - len(module.lstrip("."))
             base = modular.parent
@@ -65,9 +140,13 @@ def parent_files(modular: Path, text: str, tree: TransformersTree) -> list[Path]
                 base = base.parent
             rest = module.lstrip(".")
             path = base.joinpath(*rest.split(".")).with_suffix(".py") if rest else None
+        elif module.startswith("transformers."):
+            path = repo.transformers.module_file(module)
+        elif module.split(".")[0] == repo.package:  # a project's own models, imported absolutely
+            path = repo.package_dir.parent.joinpath(*module.split(".")).with_suffix(".py")
         else:
-            path = tree.module_file(module)
-        if path is not None and path.is_file():
+            continue
+        if path is not None and is_model_file(path) and path.is_file():
             found.append(path)
     return sorted(set(found))
 
@@ -87,11 +166,15 @@ def flattener_version(markers: bool) -> str:
     return digest(*(p.read_bytes() for p in sources))
 
 
-def cache_key(modular: Path, tree: TransformersTree, markers: bool) -> str:
+def cache_key(modular: Path, parents: list[Path], markers: bool, digests: dict[Path, str]) -> str:
+    """What the flattener's output for `modular` depends on: its text, its parents' texts, modgen's flattener and
+    the marker setting. `digests` memoises the parents' hashes (one parent has many children)."""
+    for parent in parents:
+        if parent not in digests:
+            digests[parent] = digest(parent.read_bytes())
     text = modular.read_text(encoding="utf-8")
-    parents = parent_files(modular, text, tree)
     return "modular:" + digest(
-        flattener_version(markers), str(markers), str(modular), text, *(p.read_bytes() for p in parents)
+        flattener_version(markers), str(markers), str(modular), text, *map(digests.get, parents)
     )
 
 
@@ -100,9 +183,9 @@ def text_hash(text: str) -> str:
 
 
 def check_modular(
-    repo: Repository, paths: list[Path], *, jobs: int = 1, cache: Cache | None = None, fix: bool = False
+    graph: ModularGraph, paths: list[Path], *, jobs: int = 1, cache: Cache | None = None, fix: bool = False
 ) -> ModularResults:
-    """Compare the generated files of `paths` (modular files) with the flattener's output.
+    """Compare the generated files of `paths` (modular files of `graph`) with the flattener's output.
 
     A cache entry holds, for the inputs of one modular file, the hash of each generated file as it was checked
     and the findings then: while those files are unchanged the findings stand, without flattening. `fix` needs
@@ -110,38 +193,47 @@ def check_modular(
     """
     cache = cache or Cache(None)
     results = ModularResults(checked=len(paths))
-    tree, markers = repo.transformers, repo.markers
-    keys = {path: cache_key(path, tree, markers) for path in paths}
-    misses = []
+    tree, markers = graph.repo.transformers, graph.repo.markers
+    digests: dict[Path, str] = {}
+    keys = {path: cache_key(path, graph.parents[path], markers, digests) for path in paths}
+    hits = {}
     for path in paths:
         entry = cache.get(keys[path])
         if entry is None or (fix and entry["findings"]):
-            misses.append(path)
-        elif "error" in entry or all(current_hash(Path(p)) == h for p, h in entry["checked"].items()):
-            results.findings.extend(entry["findings"])
-        else:
-            misses.append(path)
+            continue
+        if "error" in entry or all(current_hash(Path(p)) == h for p, h in entry["checked"].items()):
+            hits[path] = entry["findings"]
+    misses = [path for path in paths if path not in hits]
+    if fix and misses:  # a fix regenerates children from their parents' fresh output, not from the disk's
+        regenerated = set(graph.affected({output for path in misses for output in graph.generated[path]}))
+        misses = [path for path in paths if path not in hits or path in regenerated]
+    missed = set(misses)
+    for path in paths:
+        if path not in missed:
+            results.findings.extend(hits[path])
     if not misses:
         return results
     results.flattened = len(misses)
     # A fix writes the outputs: children must then be generated from their parents' fresh output.
-    outputs, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree, in_place=fix)
-    for path, error in failures.items():
-        finding = failure_finding(path, str(error), getattr(error, "line", None))
-        cache.set(keys[path], {"error": str(error), "findings": [finding]})
-        results.findings.append(finding)
+    produced, failures = flatten_all(misses, markers=markers, jobs=jobs, tree=tree, in_place=fix)
     for path in misses:
         if path in failures:
+            error = failures[path]
+            finding = failure_finding(path, error)
+            if not fix:
+                cache.set(keys[path], {"error": str(error), "findings": [finding]})
+            results.findings.append(finding)
             continue
-        produced = {p: t for p, t in outputs.items() if p in outputs_of(path, outputs)}
         findings = []
-        for output, text in sorted(produced.items()):
+        for output, text in sorted(produced[path].items()):
             finding = compare_output(output, text, path)
             if finding is not None:
                 results.expected[output] = text
                 findings.append(finding)
         results.findings.extend(findings)
-        cache.set(keys[path], {"checked": {str(p): current_hash(p) for p in produced}, "findings": findings})
+        # A fix generates children from their parents' fresh output, not from the files the key was made of.
+        if not fix:
+            cache.set(keys[path], {"checked": {str(p): current_hash(p) for p in produced[path]}, "findings": findings})
     return results
 
 
@@ -173,13 +265,18 @@ def compare_output(output: Path, text: str, modular: Path) -> Finding | None:
     )
 
 
-def failure_finding(modular: Path, error: str, line: int | None) -> Finding:
-    return Finding("modular", modular, line, f"the flattener failed: {error}", str(modular), fixable=False)
-
-
-def outputs_of(modular: Path, outputs: dict[Path, str]) -> set[Path]:
-    name = split_file_name(modular)[1]
-    return {p for p in outputs if p.parent == modular.parent and (s := split_file_name(p)) and s[1] == name}
+def failure_finding(modular: Path, error: ModgenError) -> Finding:
+    """A modular file the flattener cannot convert, at the place the error names (file:line)."""
+    where = Path(error.path) if error.path is not None else modular
+    return Finding(
+        "modular",
+        where,
+        error.line,
+        f"the flattener failed: {error.message}",
+        str(modular),
+        hint=error.hint,
+        fixable=False,
+    )
 
 
 def current_hash(path: Path) -> str | None:
@@ -195,53 +292,40 @@ def first_difference(old: str, new: str) -> int:
 
 def flatten_all(
     paths: list[Path], *, markers: bool, jobs: int, tree: TransformersTree, in_place: bool = False
-) -> tuple[dict[Path, str], dict[Path, Exception]]:
-    """All outputs in one batch, and the modular files that failed, with why. Parents are read from disk, or
-    with `in_place` (for a fix) from the fresh output of the parents in the batch, in dependency order."""
-    batch = flattener("flatten_batch", required=False)
-    if batch is not None:  # the batch driver can keep going past a failing file
-        try:
-            run = batch(paths, markers=markers, jobs=jobs, tree=tree, keep_going=True, in_place=in_place)
-            return dict(run.outputs), {failure.path: failure.error for failure in run.failures}
-        except Exception:  # the batch as a whole failed (formatting...): file by file, below
-            pass
-    else:
-        try:
-            return dict(flattener("flatten_files")(paths, markers=markers, jobs=jobs, tree=tree)), {}
-        except Exception:  # one file failed the batch: find which, below
-            pass
-    outputs: dict[Path, str] = {}
-    failures: dict[Path, Exception] = {}
-    jobs_args = [(str(path), markers, str(tree.package_dir)) for path in paths]
-    for path, produced, error in run_jobs(flatten_one, jobs_args, jobs=jobs, label="flattening"):
-        if error is not None:
-            failures[Path(path)] = error
-        else:
-            outputs.update(produced)
-    return outputs, failures
+) -> tuple[dict[Path, dict[Path, str]], dict[Path, ModgenError]]:
+    """What each modular file generates ({output path: text}), in one batch, and the files that failed, with why.
+
+    Parents are read from disk, or with `in_place` (for a fix) from the fresh output of the parents in the
+    batch, in dependency order. The batch keeps going past files that fail; if it fails as a whole (ruff
+    rejecting an output), each file is flattened alone so that the failure is pinned on its modular file.
+    """
+    from modgen.modular.batch import flatten_batch
+
+    produced: dict[Path, dict[Path, str]] = {path: {} for path in paths}
+    try:
+        run = flatten_batch(paths, markers=markers, jobs=jobs, tree=tree, keep_going=True, in_place=in_place)
+    except ModgenError:
+        failures = {}
+        jobs_args = [(str(path), markers, str(tree.package_dir)) for path in paths]
+        for path, outputs, error in run_jobs(flatten_one, jobs_args, jobs=jobs, label="flattening"):
+            if error is not None:
+                failures[Path(path)] = error
+            else:
+                produced[Path(path)] = outputs
+        return produced, failures
+    for output, text in run.outputs.items():
+        produced[run.sources[output]][output] = text
+    return produced, {failure.path: failure.error for failure in run.failures}
 
 
-def flattener(name: str, *, required: bool = True):
-    """`modgen.modular.<name>` (the contract), imported only when modular sync runs."""
-    import importlib
-
-    for module in ("modgen.modular", "modgen.modular.batch"):
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-    if not required:
-        return None
-    raise ModgenError(f"the flattener (modgen.modular.{name}) is not available", hint="use --no-modular")
-
-
-def flatten_one(job: tuple[str, bool, str]) -> tuple[str, dict[Path, str], Exception | None]:
+def flatten_one(job: tuple[str, bool, str]) -> tuple[str, dict[Path, str], ModgenError | None]:
     """One modular file (a top-level function: it runs in worker processes)."""
+    from modgen.modular.batch import flatten_files
+
     path, markers, package_dir = job
     try:
-        flatten_files = flattener("flatten_files")
         return path, flatten_files([Path(path)], markers=markers, tree=TransformersTree(Path(package_dir))), None
     except ModgenError as error:
         return path, {}, error
     except Exception as error:  # the flattener's own bug: reported as a finding, not a crash of check
-        return path, {}, ModgenError(f"{type(error).__name__}: {error}", path=path)
+        return path, {}, ModgenError(f"{type(error).__name__}: {error}", path=path, exit_code=3)

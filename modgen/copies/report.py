@@ -8,11 +8,14 @@ from modgen.copies.findings import relative
 from modgen.copies.run import CheckReport
 
 
-def as_text(report: CheckReport, *, diffs: bool = True, warnings: bool = False) -> str:
+def as_text(report: CheckReport, *, diffs: bool = True, notes: bool = False) -> str:
+    """Findings, then warnings (always: markers that check less than they say), then notes (with `notes`)."""
     out = []
-    for finding in [*report.findings, *(report.warnings if warnings else ())]:
+    shown = [f for f in report.warnings if f.kind == "warning" or notes]
+    for finding in [*report.findings, *shown]:
         place = relative(finding.path, report.root) + (f":{finding.line}" if finding.line else "")
-        out.append(f"{place}: {'warning: ' if finding.kind == 'warning' else ''}{finding.message}")
+        label = f"{finding.kind}: " if finding.never_fails else ""
+        out.append(f"{place}: {label}{finding.message}")
         if finding.hint:
             out.append(f"  hint: {finding.hint}")
         if diffs and finding.diff:
@@ -23,8 +26,11 @@ def as_text(report: CheckReport, *, diffs: bool = True, warnings: bool = False) 
         f"{len(report.findings)} finding(s): {report.markers} Copied-from markers, "
         f"{report.modular_checked} modular files checked"
     )
-    if report.warnings:
-        summary += f"; {len(report.warnings)} warning(s)" + ("" if warnings else " (--warnings lists them)")
+    warnings = sum(f.kind == "warning" for f in report.warnings)
+    if warnings:
+        summary += f"; {warnings} warning(s)"
+    if len(report.warnings) > warnings:
+        summary += f"; {len(report.warnings) - warnings} note(s)" + ("" if notes else " (--notes lists them)")
     if report.findings and any(f.fixable for f in report.findings):
         summary += "; run `modgen check --fix` (make fix-copies) to fix copies and generated files"
     out.append(summary)

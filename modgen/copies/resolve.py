@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from modgen.copies.blocks import block_end, definition
+from modgen.copies.blocks import DefinitionEnds, block_end, definition
 
 
 class ResolveError(Exception):
@@ -39,6 +39,7 @@ class Files:
     def __init__(self) -> None:
         self._texts: dict[Path, str] = {}
         self._lines: dict[Path, list[str]] = {}
+        self._ends: dict[Path, DefinitionEnds] = {}
 
     def text(self, path: Path) -> str:
         text = self._texts.get(path)
@@ -52,9 +53,17 @@ class Files:
             lines = self._lines[path] = self.text(path).split("\n")
         return lines
 
+    def ends(self, path: Path) -> DefinitionEnds:
+        """Where the file's definitions end as Python sees it (parsed only if a block needs it)."""
+        ends = self._ends.get(path)
+        if ends is None:
+            ends = self._ends[path] = DefinitionEnds(self.lines(path))
+        return ends
+
     def set_text(self, path: Path, text: str) -> None:
         self._texts[path] = text
         self._lines.pop(path, None)
+        self._ends.pop(path, None)
 
 
 def module_path(base: Path, object_path: str) -> tuple[Path, list[str]] | None:
@@ -67,14 +76,14 @@ def module_path(base: Path, object_path: str) -> tuple[Path, list[str]] | None:
     return None
 
 
-def find_object(lines: list[str], names: list[str]) -> tuple[int, int] | None:
+def find_object(lines: list[str], names: list[str], ends: DefinitionEnds | None = None) -> tuple[int, int] | None:
     """(header index, end index) of the nested object `names` in a file's lines, scanning like upstream."""
     start, end, indent = 0, len(lines), ""
     for name in names:
         pattern = re.compile(rf"^{indent}(?:async\s+)?(?:class|def)\s+{re.escape(name)}\s*[(:]")
         for index in range(start, end):
             if pattern.match(lines[index]):
-                start, end = index, block_end(lines, index)
+                start, end = index, block_end(lines, index, ends=ends)
                 indent += "    "
                 break
         else:
@@ -106,7 +115,7 @@ def resolve(files: Files, base: Path, root: str, object_path: str) -> Source:
     if not names:
         raise ResolveError(f"{root}.{object_path} names a module, not a class or function")
     lines = files.lines(path)
-    found = find_object(lines, names)
+    found = find_object(lines, names, files.ends(path))
     if found is None:
         close = difflib.get_close_matches(names[-1], names_at(lines, "    " * (len(names) - 1)), n=3)
         raise ResolveError(

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modgen.copies.cache import Cache
-from modgen.copies.changed import changed_files, given_files, selected_modular, selected_sites
-from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, lookalike_warnings, marker_sites
+from modgen.copies.changed import changed_files, given_files, selected_sites
+from modgen.copies.engine import MarkerSite, evaluate_cached, fix_copies, lookalike_notes, marker_sites
 from modgen.copies.findings import Finding
-from modgen.copies.modular_sync import check_modular, generated_files, modular_files, parent_files
+from modgen.copies.modular_sync import ModularGraph, check_modular
 from modgen.copies.normalise import Formatter
 from modgen.copies.resolve import Files
 from modgen.copies.scan import areas_of, python_files
@@ -30,7 +30,7 @@ from modgen.transaction import Transaction
 class CheckReport:
     root: Path
     findings: list[Finding] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)  # what upstream ignores silently; never fails a run
+    warnings: list[Finding] = field(default_factory=list)  # warnings and notes: what upstream ignores silently
     markers: int = 0  # markers evaluated
     modular_checked: int = 0
     modular_flattened: int = 0
@@ -77,23 +77,26 @@ def run_check(
     formatter = Formatter(ruff_config_for(repo.root), cache)
     areas = areas_of(repo)
     all_files = [p for area in areas for p in python_files(area)]
+    graph = ModularGraph.of_repository(repo, all_files, extra=selection or ()) if modular else None
     try:
-        if modular:
-            checked = modular_step(repo, report, selection, fix=fix, jobs=jobs, cache=cache)
+        if graph is not None:
+            checked = modular_step(graph, report, selection, fix=fix, jobs=jobs, cache=cache)
             if selection is not None:  # the copies in their generated files depend on them too
-                selection |= {g for path in checked for g in generated_files(path)}
+                selection |= {g for path in checked for g in graph.generated[path]}
         report.timings["modular"] = time.perf_counter() - started
         if copies:
-            copies_step(
-                repo, report, selection, all_files, areas, formatter, fix=fix, jobs=jobs, cache=cache, modular=modular
-            )
+            touched = copies_step(repo, report, selection, all_files, areas, formatter, fix=fix, cache=cache)
+            # The copy fix edited modular files, generated files or parents: regenerate what depends on them.
+            again = graph.affected(touched) if graph is not None and touched else []
+            if again:
+                modular_step(graph, report, None, fix=True, jobs=jobs, cache=cache, only=again)
     finally:
         cache.save()
     report.ruff_calls = formatter.calls
     report.timings["total"] = time.perf_counter() - started
     report.fixed = sorted(path for path in set(report.fixed) if report.changed_by_the_run(path))
-    report.warnings = sorted((f for f in report.findings if f.kind == "warning"), key=place)
-    report.findings = sorted((f for f in report.findings if f.kind != "warning"), key=place)
+    report.warnings = sorted((f for f in report.findings if f.never_fails), key=place)
+    report.findings = sorted((f for f in report.findings if not f.never_fails), key=place)
     return report
 
 
@@ -102,7 +105,7 @@ def place(finding: Finding) -> tuple[str, int]:
 
 
 def modular_step(
-    repo: Repository,
+    graph: ModularGraph,
     report: CheckReport,
     selection: set[Path] | None,
     *,
@@ -111,16 +114,23 @@ def modular_step(
     cache: Cache,
     only: list[Path] | None = None,
 ) -> list[Path]:
-    """Check (and with `fix`, regenerate) generated files; returns the modular files checked."""
-    targets = only if only is not None else modular_files(repo)
-    if selection is not None and only is None:
-        targets = modular_dependants(repo, targets, selection)
-    results = check_modular(repo, targets, jobs=jobs, cache=cache, fix=fix)
+    """Check (and with `fix`, regenerate) generated files; returns the modular files checked.
+
+    With a selection, a check looks at the modular files that read or write a selected file; a fix also at their
+    descendants (a child generated from a regenerated parent must be regenerated too).
+    """
+    if only is not None:
+        targets = only
+    elif selection is None:
+        targets = graph.paths
+    else:
+        targets = graph.affected(selection) if fix else graph.selected(selection)
+    results = check_modular(graph, targets, jobs=jobs, cache=cache, fix=fix)
     report.modular_checked += results.checked
     report.modular_flattened += results.flattened
     if fix and results.expected:
         report.about_to_write(results.expected)
-        with Transaction(repo.root) as transaction:
+        with Transaction(graph.repo.root) as transaction:
             for path, text in results.expected.items():
                 transaction.write(path, text, modify=True)
             transaction.commit()
@@ -132,32 +142,6 @@ def modular_step(
     return targets
 
 
-def modular_dependants(repo: Repository, modular: list[Path], selection: set[Path]) -> list[Path]:
-    """The modular files that are selected, or whose generated files or parent files are."""
-    # A parent is named in the modular file's imports (`..llama.modeling_llama`): a cheap text test first.
-    names = {f"{p.parent.name}.{p.stem}" for p in selection}
-    related = {}
-    for path in modular:
-        text = path.read_text(encoding="utf-8")
-        parents = parent_files(path, text, repo.transformers) if any(n in text for n in names) else []
-        related[path] = parents + generated_files(path)
-    return selected_modular(modular, selection, related)
-
-
-def modular_affected(repo: Repository, touched: set[Path]) -> list[Path]:
-    """The modular files to regenerate once `touched` files changed: those whose own file, parent files or
-    generated files were touched, and then those whose parents these regenerate (a grandchild reads its
-    parent's regenerated output)."""
-    modular = modular_files(repo)
-    selection = set(touched)
-    while True:
-        affected = modular_dependants(repo, modular, selection)
-        outputs = {g.resolve() for m in affected for g in generated_files(m)}
-        if outputs <= selection:
-            return affected
-        selection |= outputs
-
-
 def copies_step(
     repo: Repository,
     report: CheckReport,
@@ -167,10 +151,9 @@ def copies_step(
     formatter,
     *,
     fix: bool,
-    jobs: int,
     cache: Cache,
-    modular: bool = True,
-) -> None:
+) -> set[Path]:
+    """Check (and with `fix`, rewrite) the copies; returns the files the fix wrote."""
     files = Files()
 
     def select(sites: list[MarkerSite], fixed: set[Path]) -> list[MarkerSite]:
@@ -184,20 +167,17 @@ def copies_step(
         report.markers = results.markers
         report.findings.extend(results.findings)
         scanned = all_files if selection is None else sorted(selection & set(all_files))
-        report.findings.extend(lookalike_warnings(files, scanned, areas))
-        return
+        report.findings.extend(lookalike_notes(files, scanned, areas))
+        return set()
     changed, results = fix_copies(files, all_files, areas, formatter, select)
     report.markers = results.markers
     report.findings.extend(results.findings)
     if not changed:
-        return
+        return set()
     report.about_to_write(changed)
     with Transaction(repo.root) as transaction:
         for path in sorted(changed):
             transaction.write(path, files.text(path), modify=True)
         transaction.commit()
     report.fixed.extend(changed)
-    # The copy fix edited modular files, generated files or parents: regenerate the models depending on them.
-    again = modular_affected(repo, {p.resolve() for p in changed})
-    if again and modular:
-        modular_step(repo, report, None, fix=True, jobs=jobs, cache=cache, only=again)
+    return {p.resolve() for p in changed}

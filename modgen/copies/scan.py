@@ -7,6 +7,7 @@ resolved under `tests/`. The file list is sorted: results never depend on filesy
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,10 @@ class Area:
     root: str
     base: Path
 
+    @property
+    def prefix(self) -> str:
+        return os.path.join(self.folder, "")
+
 
 def areas_of(repo: Repository) -> list[Area]:
     areas = [Area(repo.package_dir, "transformers", repo.transformers.package_dir)]
@@ -30,8 +35,9 @@ def areas_of(repo: Repository) -> list[Area]:
 
 
 def area_of(path: Path, areas: list[Area]) -> Area | None:
+    text = str(path)
     for area in areas:
-        if area.folder in path.parents:
+        if text.startswith(area.prefix):
             return area
     return None
 

@@ -377,10 +377,18 @@ def flatten_batch(
     trees = {path: tree or TransformersTree.for_file(path) for path in modular_paths}
     for each in {t.package_dir: t for t in trees.values()}.values():
         _TREES.setdefault(str(each.package_dir), each)
-    files = [read_modular_file(path, trees[path]) for path in modular_paths]
-    waves = dependency_waves(files)
+    run = FlattenRun()
+    files = []
+    for path in modular_paths:
+        try:
+            files.append(read_modular_file(path, trees[path]))
+        except ModgenError as error:
+            if not keep_going:
+                raise
+            run.failures.append(Failure(path, error))
+    waves = _waves_keeping_going(files, run.failures) if keep_going else dependency_waves(files)
+    run.waves = len(waves)
     markers_for = markers if callable(markers) else (lambda _path, on=markers: on)
-    run = FlattenRun(waves=len(waves))
     # Without writing in place nothing later depends on the order: one pass over everything is fastest.
     passes = waves if in_place else [[f for wave in waves for f in wave]]
     needed = {parent.path for f in files for parent in f.parents}
@@ -412,6 +420,18 @@ def flatten_batch(
         formatted.update(_format(rest, run, markers_for, files, trees, jobs))
     run.outputs = {path: formatted[path] for path in run.outputs}
     return run
+
+
+def _waves_keeping_going(files: list[ModularFile], failures: list[Failure]) -> list[list[ModularFile]]:
+    """`dependency_waves` without the files it rejects (a missing parent, a cycle), each added to `failures`."""
+    files = list(files)
+    while True:
+        try:
+            return dependency_waves(files)
+        except ModgenError as error:
+            failed = next(f for f in files if f.path == Path(error.path))
+            failures.append(Failure(failed.path, error))
+            files.remove(failed)
 
 
 def _as_error(path: Path, status: str, value) -> ModgenError:

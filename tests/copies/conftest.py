@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -90,3 +91,14 @@ class Tree:
 def tree(tmp_path: Path) -> Tree:
     (tmp_path / "repo").mkdir()
     return Tree(tmp_path / "repo")
+
+
+@pytest.fixture(scope="module")
+def wheel_repo(installed_tree, tmp_path_factory) -> Path:
+    """The installed transformers wheel laid out as a repository (`src/transformers`), free to modify."""
+    root = tmp_path_factory.mktemp("wheel") / "repo"
+    shutil.copytree(
+        installed_tree.package_dir, root / "src" / "transformers", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "pyproject.toml").write_text('[project]\nname = "wheel"\n')
+    return root

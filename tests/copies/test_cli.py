@@ -71,3 +71,19 @@ def test_the_published_pre_commit_hook_runs_on_the_files_it_is_given(tree):
     fix = [*shlex.split(hooks["modgen-fix"]["entry"]), "--no-modular", "src/transformers/models/bert/modeling_bert.py"]
     assert subprocess.run(fix, cwd=tree.root, capture_output=True).returncode == 0
     assert "nn.SiLU()" in tree.read(ROBERTA)
+
+
+def test_check_paths_is_the_check_of_those_paths_for_other_commands(tree):
+    from modgen.copies import check_paths
+    from modgen.copies.report import as_text
+
+    copy = tree.write(ROBERTA, INTERMEDIATE_COPY.replace("nn.GELU()", "nn.ReLU()"))
+    report = check_paths([copy])
+    assert report.exit_code == 1
+    assert f"{ROBERTA}:9: copy does not match" in as_text(report)
+    # The source, given alone, brings its copies along (what depends on a path is checked with it).
+    assert [f.path for f in check_paths([tree.root / "src/transformers/models/bert/modeling_bert.py"]).findings] == [
+        copy
+    ]
+    assert check_paths([copy], fix=True).fixed == [copy]
+    assert check_paths([copy]).exit_code == 0

@@ -234,3 +234,62 @@ def test_deleting_a_source_file_flags_its_copies_with_changed_paths(tree):
     (tree.root / BERT_PATH).unlink()
     report = tree.check(paths=[tree.root / BERT_PATH])
     assert [(f.kind, f.path.name) for f in report.findings] == [("dangling", "modeling_roberta.py")]
+
+
+def test_markers_whose_source_overlaps_their_own_copy_are_warned_about_on_every_run(tree):
+    from modgen.copies.report import as_text
+
+    alpha, beta = "src/transformers/models/alpha/modeling_alpha.py", "src/transformers/models/beta/modeling_beta.py"
+    tree.write(
+        alpha,
+        """\
+        class AlphaLayer:
+            # Copied from transformers.models.alpha.modeling_alpha.AlphaLayer.f
+            def f(self):
+                return 1
+        """,
+    )
+    # Copying the class renames its nested marker too, which then points into the copy it sits in.
+    tree.write(
+        beta,
+        """\
+        # Copied from transformers.models.alpha.modeling_alpha.AlphaLayer with Alpha->Beta all-casing
+        class BetaLayer:
+            # Copied from transformers.models.beta.modeling_beta.BetaLayer.f
+            def f(self):
+                return 1
+        """,
+    )
+    report = tree.check()
+    # Neither marker can ever fail (an edit changes both sides at once): upstream accepts them in silence.
+    assert report.exit_code == 0
+    assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
+        ("modeling_alpha.py", 2, "the marker points at its own code: it checks nothing, an edit here goes unseen"),
+        ("modeling_beta.py", 3, "the marker's source (line 4) is inside the copy it sits in: it checks nothing"),
+    ]
+    text = as_text(report)
+    assert f"{alpha}:2: warning: the marker points at its own code" in text
+    assert f"{beta}:3: warning: the marker's source (line 4) is inside the copy it sits in" in text
+
+    # A copy that contains its own source never matches it: a finding, and the warning says why.
+    gamma = tree.write(
+        "src/transformers/models/gamma/modeling_gamma.py",
+        "# Copied from transformers.models.gamma.modeling_gamma.A.f\nclass A:\n    def f(self):\n        return 1\n",
+    )
+    report = tree.check()
+    assert [(f.path, f.line) for f in report.findings] == [(gamma, 2)]
+    assert (gamma, 1, "the marker's source (line 3) is inside the copy itself: edits there go unseen") in [
+        (w.path, w.line, w.message) for w in report.warnings
+    ]
+
+
+def test_a_stale_copy_in_a_file_that_does_not_parse_there_is_reported_and_left_alone(tree):
+    from .test_grammar import INTERMEDIATE_COPY
+
+    # The closing parenthesis is gone: where the copy ends is anybody's guess, and a fix could cut it in two.
+    broken = INTERMEDIATE_COPY.replace("config.intermediate_size)", "config.intermediate_size")
+    tree.write(ROBERTA, broken)
+    [finding] = tree.check(fix=True).findings
+    assert (finding.kind, finding.fixable) == ("copy", False)
+    assert "the file does not parse (line 8" in finding.hint and "fix the syntax error first" in finding.hint
+    assert tree.read(ROBERTA) == broken

@@ -101,3 +101,42 @@ def test_fix_regenerates_children_from_a_parent_the_copy_fix_restores(sdist_repo
         ["git", "status", "--porcelain"], cwd=sdist_repo, capture_output=True, text=True, check=True
     ).stdout
     assert status == ""
+
+
+BROKEN = """\
+from ..bert.modeling_bert import BertIntermediate
+
+
+class BobIntermediate(BertIntermediate)
+    pass
+"""
+
+
+def test_a_modular_file_that_does_not_parse_fails_every_way_it_is_checked(tree):
+    """Full check, the path as pre-commit passes it, --changed: exit 1 at the file's line, even in a model folder
+    that has no `__init__.py` yet."""
+    import subprocess
+
+    modular = tree.root / "src/transformers/models/bob/modular_bob.py"
+    modular.parent.mkdir(parents=True)
+    modular.write_text(BROKEN)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", "init", "-q"], cwd=tree.root, check=True)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "base"], cwd=tree.root, check=True, env=env)
+    for options in ({}, {"paths": [modular]}, {"changed": True}):
+        report = tree.check(modular=True, **options)
+        assert report.exit_code == 1, options
+        [finding] = report.findings
+        assert (finding.path, finding.line, finding.fixable) == (modular, 4, False), options
+        assert "syntax error" in finding.message
+
+
+def test_a_modular_file_whose_generated_file_is_missing_is_a_finding_that_fix_writes(tree):
+    modular = tree.write("src/transformers/models/bob/modular_bob.py", BROKEN.replace(")\n", "):\n", 1))
+    generated = modular.with_name("modeling_bob.py")
+    report = tree.check(modular=True, paths=[modular])
+    [finding] = report.findings
+    assert (finding.path, finding.message) == (generated, "is missing: modular_bob.py generates it")
+    fixed = tree.check(modular=True, paths=[modular], fix=True)
+    assert (fixed.findings, fixed.fixed) == ([], [generated])
+    assert "class BobIntermediate(nn.Module):" in generated.read_text()

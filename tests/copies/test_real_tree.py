@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -18,16 +16,6 @@ from modgen.repo import Repository
 
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def wheel_repo(installed_tree, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("wheel") / "repo"
-    shutil.copytree(
-        installed_tree.package_dir, root / "src" / "transformers", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    (root / "pyproject.toml").write_text('[project]\nname = "wheel"\n')
-    return root
 
 
 def test_the_pristine_wheel_is_clean(wheel_repo):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modgen.copies.blocks import block_end, header_end, split_blocks
+from modgen.copies.blocks import DefinitionEnds, block_end, header_end, split_blocks
 from modgen.copies.ignore import merge_ignored
 from modgen.copies.layout import keep_blank_layout
 
@@ -95,3 +95,56 @@ def test_merge_ignored_puts_the_copys_own_blocks_in_place():
     assert merged.expected[1].lines[-1] == "        return 9"
     assert {id(merged.expected[1]), id(merged.expected[2])} == merged.ignored
     assert [copy[i].name for i in merged.compared] == ["class A", "def g"]
+
+
+def test_a_block_goes_on_past_a_less_indented_comment_as_python_reads_it():
+    lines = [
+        "class A:",
+        "    x = 1",
+        "# a comment at column 0",
+        "    y = 2",
+        "# the next object's comment",
+        "def f():",
+    ]
+    assert block_end(lines, 0) == 4  # upstream's rule stops at line 2, and a fix would leave `y = 2` behind
+    lines = ["class A:", "    x = 1", "  # stray", "", "class B:"]
+    assert block_end(lines, 0) == 2
+
+
+def test_a_block_goes_on_inside_a_docstring_whose_text_is_at_column_0():
+    lines = ["def f():", '    """Doc:', "", "text at column 0", '    """', "    return 1", "", "def g():", "    pass"]
+    assert block_end(lines, 0) == 2  # the line rule alone (upstream's), trailing blank lines trimmed
+    assert block_end(lines, 0, ends=DefinitionEnds(lines)) == 6
+    # When the file does not parse, the extent is the line rule's and the header is marked unsure.
+    broken = [*lines, "def h(:"]
+    ends = DefinitionEnds(broken)
+    assert block_end(broken, 0, ends=ends) == 2 and ends.unsure == {0}
+    assert ends.syntax_error.lineno == 10
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # A deleted line is put back with the source's spacing, taken out of the blank lines it left behind.
+        (["a", "", "c"], ["a", "", "b", "c"], ["a", "", "b", "c"]),
+        (["a", "", "", "c"], ["a", "", "b", "", "c"], ["a", "", "b", "", "c"]),
+        # ... but not more than there are: the copy had no blank line there (its source does).
+        (["a", "c"], ["a", "", "b", "c"], ["a", "b", "c"]),
+        # A duplicated line is removed with its (absent) blank lines; the line after keeps its own.
+        (["a", "", "b", "b", "", "c"], ["a", "b", "c"], ["a", "", "b", "", "c"]),
+        # An inserted line goes, and the blank lines it took go back to the line after it.
+        (["a", "", "# x", "b"], ["a", "b"], ["a", "", "b"]),
+        # A removed definition is put back with the source's spacing before it, whatever the copy has left.
+        (["    def f():", "        pass"], ["    def f():", "        pass", "", "    def g():", "        pass"], None),
+    ],
+)
+def test_keep_blank_layout_shares_the_blank_lines_where_lines_come_and_go(old, new, expected):
+    assert keep_blank_layout(old, new) == (new if expected is None else expected)
+
+
+def test_lines_put_back_at_the_end_take_the_blank_lines_beyond_the_files_separation():
+    # `return x` was deleted from the end of a function: its blank line joined the two after the function.
+    old = ["def f():", "    y = 1", "", "", ""]
+    new = ["def f():", "    y = 1", "    return y"]
+    assert keep_blank_layout(old, new, separation=2) == ["def f():", "    y = 1", "", "    return y", "", ""]
+    assert keep_blank_layout(old[:-1], new, separation=2) == ["def f():", "    y = 1", "    return y", "", ""]
