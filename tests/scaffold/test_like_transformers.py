@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -202,7 +203,10 @@ def test_like_llama_doc_page(bob_repo):
     repo, result = bob_repo
     assert result.returncode == 0, result.stderr
     page = (repo / "docs" / "source" / "en" / "model_doc" / "bob.md").read_text()
-    assert "*This model was released on {release_date} and added to Hugging Face Transformers on " in page
+    # The dates line `utils/add_dates.py --check-only` looks for (its pattern since mid-2026), right under the licence.
+    assert re.search(
+        r"-->\n\*This model was contributed to Hugging Face Transformers on \d{4}-\d{2}-\d{2}\.\*\n", page
+    )
     # `- forward` exactly on the classes that define it in the generated modeling file.
     import ast
 
@@ -286,16 +290,45 @@ def test_add_star_import_in_type_checking_block():
     assert add_star_import(source, "zed").splitlines()[3] == "    from .zed import *"
 
 
-def test_add_toc_entry_follows_the_parent():
+TOC = """\
+- sections:
+  - local: model_doc/auto
+    title: Auto Classes
+  - isExpanded: false
+    sections:
+    - local: model_doc/albert
+      title: ALBERT
+    - local: model_doc/llama
+      title: LLaMA
+    - local: model_doc/mistral
+      title: Mistral
+    title: Text models
+  - isExpanded: false
+    sections:
+    - local: model_doc/beit
+      title: BEiT
+    title: Vision models
+  title: Models
+"""
+
+
+@pytest.mark.parametrize("title", ["Aardvark", "Bob", "LLaMA2", "llama_b", "Zed"])
+def test_toc_entry_goes_where_check_doc_toc_sorts_it(title: str):
+    """`utils/check_doc_toc.py` wants each model section sorted by lower-cased title: the entry goes into the
+    parent's section where sorting would put it, and nothing else moves."""
+    import yaml
+
     from modgen.scaffold.docs import add_toc_entry
 
-    toc = "    - sections:\n      - local: model_doc/llama\n        title: Llama\n      - local: model_doc/mistral\n        title: Mistral\n"
-    assert add_toc_entry(toc, "llama", "bob", "Bob") == (
-        "    - sections:\n      - local: model_doc/llama\n        title: Llama\n"
-        "      - local: model_doc/bob\n        title: Bob\n"
-        "      - local: model_doc/mistral\n        title: Mistral\n"
-    )
-    assert add_toc_entry(toc, "bert", "bob", "Bob") is None
+    edited = add_toc_entry(TOC, "llama", "bob", title)
+    sections = {s["title"]: s["sections"] for s in yaml.safe_load(edited)[0]["sections"] if "sections" in s}
+    text_models = sections["Text models"]
+    titles = [entry["title"] for entry in text_models]
+    assert titles == sorted(titles, key=str.lower) and title in titles
+    assert {"local": "model_doc/bob", "title": title} in text_models
+    assert sections["Vision models"] == yaml.safe_load(TOC)[0]["sections"][2]["sections"]
+    assert edited.replace(f"    - local: model_doc/bob\n      title: {title}\n", "") == TOC
+    assert add_toc_entry(TOC, "bert", "bob", title) is None
 
 
 def test_banner_names_the_final_modular_file():
