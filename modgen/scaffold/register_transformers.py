@@ -48,7 +48,7 @@ def insert_sorted(elements: cst.List, key: str, value: cst.BaseExpression) -> cs
     new_tuple = cst.Tuple([cst.Element(cst.SimpleString(f'"{key}"')), cst.Element(value)])
     if not items:
         return elements.with_changes(elements=[cst.Element(new_tuple)])
-    middle_comma = items[0].comma if len(items) > 1 else cst.Comma()
+    middle_comma = items[0].comma if len(items) > 1 else _first_separator(elements)
     if position < len(items):
         new = items[position].with_changes(value=new_tuple, comma=middle_comma)
         items.insert(position, new)
@@ -57,6 +57,15 @@ def insert_sorted(elements: cst.List, key: str, value: cst.BaseExpression) -> cs
         items[-1] = last.with_changes(comma=middle_comma)
         items.append(last.with_changes(value=new_tuple))
     return elements.with_changes(elements=items)
+
+
+def _first_separator(elements: cst.List) -> cst.Comma:
+    """The comma between two elements of a one-element list, laid out as the list opens: on a new line at the
+    element's indentation in a list written one element per line (comments above the element stay above it)."""
+    opening = elements.lbracket.whitespace_after
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        return cst.Comma(whitespace_after=opening.with_changes(empty_lines=[]))
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
 def _first_larger(keys: list[str], key: str) -> int:
