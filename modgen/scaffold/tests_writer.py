@@ -53,6 +53,7 @@ class TestsWritten:
     source: str  # "copy of tests/models/llama/test_modeling_llama.py" or "template (causal_lm)"
     family: str | None = None
     notes: list[str] = field(default_factory=list)
+    untested: list[str] = field(default_factory=list)  # parts the tests cannot cover generically, and why
 
 
 # --------------------------------------------------------------------------------------------------------------
