@@ -139,6 +139,7 @@ def write_tests(run: Run) -> None:
         parent_prefix=context.parent_prefix,
         new_name=context.new_name,
         new_prefix=context.new_prefix,
+        model_types=list(context.model_types),
         reused_file_types=REUSED_FILE_TYPES,
     )
     for note in written.notes:
