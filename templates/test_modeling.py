@@ -89,13 +89,15 @@ def tensors(output, prefix=""):
 
 
 def parent_weights(parent, model):
-    """The parent's weights under the new model's names: the attribute holding the base model is named after the
-    model (`self.bert` becomes `self.bob` when bob is made like bert), and so are its weights' keys."""
-    old, new = parent.base_model_prefix, model.base_model_prefix
-    return {
-        (new + key[len(old) :] if old and key.startswith(old + ".") else key): value
-        for key, value in parent.state_dict().items()
-    }
+    """The parent's weights under the new model's names. The new model's modules are the parent's, renamed
+    (`self.bert` is `self.bob` when bob is made like bert), so their weights come in the same order."""
+    ours, theirs = model.state_dict(), parent.state_dict()
+    assert len(ours) == len(theirs), (len(ours), len(theirs))
+    weights = {}
+    for (key, value), (their_key, their_value) in zip(ours.items(), theirs.items(), strict=True):
+        assert key.rsplit(".", 1)[-1] == their_key.rsplit(".", 1)[-1] and value.shape == their_value.shape, key
+        weights[key] = their_value
+    return weights
 
 
 def with_parent_weights(model_class):

@@ -25,6 +25,7 @@ from modgen.scaffold.modular_writer import license_header, modular_source
 from modgen.scaffold.plan import Plan
 from modgen.scaffold.register_project import project_init
 from modgen.scaffold.register_transformers import register
+from modgen.scaffold.upstream import differences, upstream_outputs
 from modgen.transaction import Change, Transaction
 
 
@@ -185,6 +186,24 @@ def check_in_place(root: Path, changes: list[Change]) -> None:
             )
 
 
+def compare_with_upstream(run: Run) -> None:
+    """Say which generated files the repository's own converter writes differently (transformers' CI compares
+    them with its output)."""
+    context = run.context
+    if not context.in_transformers:
+        return
+    upstream = upstream_outputs(context.repo.root, context.modular_path)
+    found = differences(run.generated, upstream) if upstream is not None else []
+    if found:
+        modular = context.modular_path.relative_to(context.repo.root)
+        run.note(
+            f"utils/modular_model_converter.py, which transformers' CI compares the generated files with, writes "
+            f"them differently ({'; '.join(found)}): modgen keeps a class after the class it inherits from, where "
+            f"upstream's output may not import. To commit upstream's version: `python "
+            f"utils/modular_model_converter.py --files {modular}`, then check that the model imports"
+        )
+
+
 def run_plan(
     plan: Plan, *, today: datetime.date | None = None, progress: Callable[[str], None] | None = None
 ) -> Result:
@@ -197,6 +216,7 @@ def run_plan(
             say(f"[{number}/{len(plan.steps)}] {step.description}")
             if step.name == "check":
                 changes = transaction.commit(verify=lambda changes: check_in_place(root, changes))
+                compare_with_upstream(run)
                 continue
             try:
                 STEPS[step.name](run)
