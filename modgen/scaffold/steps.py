@@ -198,9 +198,10 @@ def compare_with_upstream(run: Run) -> None:
         modular = context.modular_path.relative_to(context.repo.root)
         run.note(
             f"utils/modular_model_converter.py, which transformers' CI compares the generated files with, writes "
-            f"them differently ({'; '.join(found)}): modgen keeps a class after the class it inherits from, where "
-            f"upstream's output may not import. To commit upstream's version: `python "
-            f"utils/modular_model_converter.py --files {modular}`, then check that the model imports"
+            f"them differently ({'; '.join(found)}): modgen puts each class after the classes it inherits from, "
+            f"where upstream's order may not import, and keeps the parent's imports as the parent writes them. To "
+            f"commit upstream's version instead: `python utils/modular_model_converter.py --files {modular}`, then "
+            f"check that the model imports"
         )
 
 

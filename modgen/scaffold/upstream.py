@@ -69,12 +69,10 @@ def differences(written: Mapping[Path, str], upstream: Mapping[str, str]) -> lis
             for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=their_lines, b=ours_lines).get_opcodes()
             if tag != "equal"
         )
-        how = (
-            "the same lines in another order"
-            if sorted(ours_lines) == sorted(their_lines)
-            else f"{changed} lines differ"
-            + (", some only in order" if sorted(set(ours_lines)) == sorted(set(their_lines)) else "")
-        )
+        if sorted(ours_lines) == sorted(their_lines):
+            how = "the same lines in another order"
+        else:
+            how = f"{changed} line{'s differ' if changed > 1 else ' differs'}"
         found.append(f"{path.name}: {how}")
     missing = sorted(set(upstream) - {path.name for path in written})
     found += [f"{name}: written by upstream's converter, not by modgen" for name in missing]

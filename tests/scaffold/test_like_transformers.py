@@ -378,3 +378,35 @@ def test_like_clip_registers_sub_configs(sdist_repo: Path):
     check = python_in(sdist_repo, CLIP_CHECK)
     assert check.returncode == 0, check.stderr[-3000:]
     assert check.stdout.splitlines()[-1] == "OK"
+
+
+def test_the_final_check_refuses_a_tree_that_is_not_clean(sdist_repo: Path):
+    """`like` ends with `modgen check` on what it wrote and touched: a generated file out of step with its modular
+    file (here edited by hand) fails it, with the checker's own report (and `like` then puts everything back)."""
+    from modgen.errors import ModgenError
+    from modgen.scaffold.steps import check_in_place
+    from modgen.transaction import Change
+
+    modeling = sdist_repo / "src" / "transformers" / "models" / "mistral" / "modeling_mistral.py"
+    text = modeling.read_text()
+    modeling.write_text(
+        text.replace("hidden_states = self.norm(hidden_states)", "hidden_states = 2 * hidden_states", 1)
+    )
+    with pytest.raises(ModgenError) as raised:
+        check_in_place(sdist_repo, [Change(modeling, "modify")])
+    assert raised.value.exit_code == 1
+    assert "`modgen check" in raised.value.message and "modeling_mistral.py" in raised.value.message
+    modeling.write_text(text)
+    check_in_place(sdist_repo, [Change(modeling, "modify")])  # clean again
+
+
+def test_differences_with_upstreams_converter_are_said():
+    from modgen.scaffold.upstream import differences
+
+    written = {Path("m/modeling_bob.py"): "a\nb\n", Path("m/configuration_bob.py"): "x\ny\n", Path("m/same.py"): "s\n"}
+    upstream = {"modeling_bob.py": "b\na\n", "configuration_bob.py": "x\nz\n", "same.py": "s\n", "extra_bob.py": ""}
+    assert differences(written, upstream) == [
+        "modeling_bob.py: the same lines in another order",
+        "configuration_bob.py: 1 line differs",
+        "extra_bob.py: written by upstream's converter, not by modgen",
+    ]
