@@ -24,7 +24,7 @@ from modgen.scaffold.mappings import auto_classes
 from modgen.scaffold.modular_writer import license_header, modular_source
 from modgen.scaffold.plan import Plan
 from modgen.scaffold.register_project import project_init
-from modgen.scaffold.register_transformers import register
+from modgen.scaffold.register_transformers import edit_formatted, register
 from modgen.scaffold.upstream import differences, upstream_outputs
 from modgen.transaction import Change, Transaction
 
@@ -83,7 +83,7 @@ def register_model(run: Run) -> None:
             if script.parent.name == "utils":
                 edited, added = list_new_classes(run.transaction.read(script), run.plan.renamed_classes)
                 if added:
-                    run.transaction.write(script, edited, modify=True)
+                    edit_formatted(run.transaction, script, edited, context.repo.root)
     else:
         text, skipped = project_init(context, run.plan.classes, run.plan.entries, auto_classes(context.tree), header)
         run.authored.append(run.transaction.write(init, text))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from modgen.formatting import ruff_binary
-from tests.scaffold.helpers import git_status, modgen, python_in
+from tests.scaffold.helpers import git_copy, git_status, modgen, python_in
 
 
 PARENTS = [
@@ -57,14 +57,7 @@ PARENTS = [
 @pytest.fixture(scope="session")
 def sdist_git(sdist_dir: Path, tmp_path_factory) -> Path:
     """One git repository of the sdist, cloned (cheaply, with hard links) for each parent."""
-    import shutil
-
-    from tests.conftest import git_init
-
-    base = tmp_path_factory.mktemp("sdist-git") / "transformers"
-    shutil.copytree(sdist_dir, base, symlinks=True)
-    git_init(base)
-    return base
+    return git_copy(sdist_dir, tmp_path_factory.mktemp("sdist-git") / "transformers")
 
 
 def fresh_copy(sdist_git: Path, folder: Path) -> Path:

@@ -15,7 +15,7 @@ from modgen.repo import Repository, read_literal_mapping
 from modgen.scaffold.plan import make_plan
 from modgen.scaffold.register_transformers import register
 from modgen.transaction import Transaction
-from tests.scaffold.helpers import git_status, modgen, python_in
+from tests.scaffold.helpers import git_copy, git_status, modgen, python_in
 
 
 AUTO_MODULES = [
@@ -147,13 +147,7 @@ print("OK", m.__file__)
 @pytest.fixture(scope="module")
 def bob_repo(sdist_dir: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The sdist after `modgen like llama --name bob` (done once for the module's tests)."""
-    import shutil
-
-    from tests.conftest import git_init
-
-    repo = tmp_path_factory.mktemp("like") / "transformers"
-    shutil.copytree(sdist_dir, repo, symlinks=True)
-    git_init(repo)
+    repo = git_copy(sdist_dir, tmp_path_factory.mktemp("like") / "transformers")
     return repo, modgen("like", "llama", "--name", "bob", cwd=repo)
 
 
@@ -410,3 +404,35 @@ def test_differences_with_upstreams_converter_are_said():
         "configuration_bob.py: 1 line differs",
         "extra_bob.py: written by upstream's converter, not by modgen",
     ]
+
+
+@pytest.mark.parametrize("parent", ["mistral", "detr"])
+def test_registration_keeps_ruff_format_clean(sdist_repo: Path, parent: str):
+    """mistral's tokenizer entry spans five lines, detr's segmentation mapping holds one entry: the added entries
+    are laid out as `ruff format` lays them out, and nothing else in the files moves."""
+    from modgen.formatting import ruff_binary, ruff_config_for
+
+    repo = Repository.discover(sdist_repo)
+    plan = make_plan(repo, parent, f"zz_{parent}")
+    with Transaction(repo.root) as transaction:
+        register(plan.context, transaction, plan.entries, "", ["configuration", "modeling"])
+        transaction.commit()
+    edited = [line.split("\t")[2] for line in _git(sdist_repo, "diff", "--numstat").splitlines()]
+    assert any(path.endswith("tokenization_auto.py") or path.endswith("modeling_auto.py") for path in edited)
+    check = subprocess.run(
+        [ruff_binary(), "format", "--check", "--config", str(ruff_config_for(sdist_repo)), *edited],
+        cwd=sdist_repo,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+    removed = [
+        line
+        for line in _git(sdist_repo, "diff", "-U0").splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
+    assert removed == [], removed  # only additions
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
