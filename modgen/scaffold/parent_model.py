@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from modgen.errors import ModgenError
 from modgen.scaffold.probe import Probed, count_image_tokens, forward_check, probe_class
-from modgen.scaffold.tiny import TinyConfig, layer_counts, tiny_config
+from modgen.scaffold.tiny import MAX_PARAMETERS, TinyConfig, build_sizes, layer_counts, tiny_config
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,31 @@ def probe_parent(model_types: list[str]) -> ParentFacts:
     if not main:
         raise ModgenError(f"{parent.config_class.__name__} has no model class registered with an Auto class")
     source = inspect.getsource(inspect.getmodule(main[0]))
-    tiny = tiny_config(parent.config_class, main, check=forward_check(main[0]), modeling_source=source)
+    check = forward_check(main[0])
+    unbuilt: dict[str, str] = {}
+    try:
+        tiny = tiny_config(parent.config_class, main, check=check, modeling_source=source)
+    except ModgenError:
+        # The smallest config of the base model; the heads it does not build small are left untested, said why.
+        tiny = tiny_config(parent.config_class, main[:1], check=check, modeling_source=source)
+        for model_class in main[1:]:
+            try:
+                sizes = build_sizes(parent.config_class, tiny.kwargs, [model_class])
+            except ModgenError as error:
+                unbuilt[model_class.__name__] = error.message
+                continue
+            if sizes[model_class.__name__] >= MAX_PARAMETERS:
+                unbuilt[model_class.__name__] = f"not tiny from the base model's tiny config ({sizes})"
     config = parent.config_class(**tiny.kwargs)
-    counts = [n for n in dict.fromkeys(count_image_tokens(model_class, config) for model_class in main) if n]
+    built = [model_class for model_class in main if model_class.__name__ not in unbuilt]
+    counts = [n for n in dict.fromkeys(count_image_tokens(model_class, config) for model_class in built) if n]
     probed = {}
     for registered in parent.classes:
+        if registered.name in unbuilt:
+            probed[registered.name] = Probed(
+                registered.name, untested=[f"{registered.name}: {unbuilt[registered.name]}"]
+            )
+            continue
         own = config if registered.config_key is None else getattr(config, registered.config_key)
         hint = counts if registered.config_key is None else ()
         probed[registered.name] = probe_class(getattr(transformers, registered.name), own, image_tokens=hint)

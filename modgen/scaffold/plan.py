@@ -169,7 +169,7 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
         )
     )
     steps.append(Step("format", "run ruff on what was written"))
-    steps.append(Step("check", "check what was written and touched as a user would: `modgen check`, `ruff format`"))
+    steps.append(Step("check", "check what was written and touched as a user would: `modgen check`, ruff, an import"))
     refuse_existing([path for step in steps for path in step.creates], repo.root)
     return Plan(context, classes, entries, steps, helpers, aliases)
 

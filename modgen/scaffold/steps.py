@@ -6,6 +6,7 @@ check clean is put back as it was.
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
 import sys
 import traceback
@@ -166,24 +167,52 @@ STEPS = {
 }
 
 
-def check_in_place(root: Path, changes: list[Change]) -> None:
-    """What a user runs on the files `like` wrote and touched: `modgen check` (copies and modular files in sync)
-    and `ruff format --check`. Raises a ModgenError with their output if either is not clean."""
+def check_in_place(root: Path, changes: list[Change], modules: list[str] = ()) -> None:
+    """What a user runs on the files `like` wrote and touched: `modgen check` (copies and modular files in sync),
+    `ruff format --check`, and an import of the new model's `modules` in a fresh process (the repository's `src`
+    first). Raises a ModgenError with the output of the first that is not clean."""
     paths = [str(c.path) for c in changes if c.path.suffix == ".py"]
-    commands = [
-        [sys.executable, "-m", "modgen", "check", "--no-cache", "--repo", str(root), *paths],
-        [ruff_binary(), "format", "--check", "--no-cache", "--config", str(ruff_config_for(root)), *paths],
-    ]
-    for command in commands:
-        result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "src"), os.environ.get("PYTHONPATH")])),
+    }
+    checks = [
+        ("modgen check", [sys.executable, "-m", "modgen", "check", "--no-cache", "--repo", str(root), *paths]),
+        ("ruff format --check", [ruff_binary(), "format", "--check", "--no-cache", "--config", str(ruff_config_for(root)), *paths]),
+    ]  # fmt: skip
+    if modules:
+        importing = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)"
+        checks.append(("import " + ", ".join(modules), [sys.executable, "-c", importing, *modules]))
+    for shown, command in checks:
+        result = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
         if result.returncode != 0:
-            shown = " ".join(["modgen", *command[3:5]] if command[0] == sys.executable else ["ruff", *command[1:3]])
             raise ModgenError(
                 f"`{shown}` is not clean on what `modgen like` wrote; nothing was written:\n"
-                + (result.stdout + result.stderr).rstrip(),
+                + (result.stdout + result.stderr).rstrip()[-4000:],
                 exit_code=1,
                 hint="please report this parent to modgen",
             )
+
+
+def new_modules(context: LikeContext, generated: dict[Path, str]) -> list[str]:
+    """The new model's configuration and modeling modules, as a user imports them (other file types may need
+    optional packages: Pillow, torchvision)."""
+    package = context.repo.package
+    return [
+        f"{package}.models.{context.new_name}.{path.stem}"
+        for path in generated
+        if path.stem.startswith(("configuration_", "modeling_"))
+    ]
+
+
+def commit_checked(run: Run) -> list[Change]:
+    """Move everything in, check it as a user would (putting everything back if it is not clean), and say where
+    upstream's converter would write the generated files differently."""
+    root = run.context.repo.root
+    modules = new_modules(run.context, run.generated)
+    changes = run.transaction.commit(verify=lambda changes: check_in_place(root, changes, modules))
+    compare_with_upstream(run)
+    return changes
 
 
 def compare_with_upstream(run: Run) -> None:
@@ -216,8 +245,7 @@ def run_plan(
         for number, step in enumerate(plan.steps, 1):
             say(f"[{number}/{len(plan.steps)}] {step.description}")
             if step.name == "check":
-                changes = transaction.commit(verify=lambda changes: check_in_place(root, changes))
-                compare_with_upstream(run)
+                changes = commit_checked(run)
                 continue
             try:
                 STEPS[step.name](run)

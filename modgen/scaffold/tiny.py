@@ -83,7 +83,7 @@ def kind_of(name: str) -> str | None:
     if {"input", "in", "num", "max", "min"} & {*words}:
         return None  # input formats and limits (`num_channels`, `input_dim`, `max_image_size`)
     if (
-        last in ("dim", "dims", "model", "embd")
+        last in ("dim", "dims", "model", "embd", "channels")
         or name.endswith(("hidden_size", "hidden_sizes", "embedding_size", "embeddings_size", "proj_size"))
         or name.endswith(("out_channels", "output_channels", "hidden_channels", "embed_size", "output_size"))
     ):

@@ -52,6 +52,9 @@ KINDS = {
     "conv_dim": "width",
     "output_channels": "width",
     "num_filters": "width",
+    "channels": "width",  # a decode head's width (beit's `channels`, `auxiliary_channels`)
+    "auxiliary_channels": "width",
+    "mask_input_channels": None,
     "num_pos_feats": "half_width",
     # Input formats, geometry and limits keep their defaults.
     "num_channels": None,
