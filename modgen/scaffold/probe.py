@@ -28,7 +28,6 @@ SAMPLES = 16_000  # raw audio: one second, enough frames after the usual strided
 CHOICES = 2
 IMAGE = 32
 GENERATED = 3
-DEBUG = False
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -90,7 +89,8 @@ def text_config(config):
 
 
 def _vocab(config) -> int:
-    return getattr(text_config(config), "vocab_size", None) or _find(config, "vocab_size")
+    """The vocabulary token ids come from; 100 ordinary ids for a model without one (canine reads characters)."""
+    return getattr(text_config(config), "vocab_size", None) or _find(config, "vocab_size") or 100
 
 
 def ordinary_ids(config, shape: tuple[int, ...], seed: int = 0, vocab: int | None = None):
@@ -142,7 +142,11 @@ def pixel_candidates(config, parameters) -> list[dict]:
 def audio_candidates(config, name: str) -> list[dict]:
     if name == "input_values":
         channels = _find(config, "audio_channels") or 1
-        return [{name: floats(BATCH, SAMPLES)}, {name: floats(BATCH, channels, SAMPLES)}]
+        candidates = [{name: floats(BATCH, SAMPLES)}, {name: floats(BATCH, channels, SAMPLES)}]
+        bins = _find(config, "num_mel_bins")
+        if isinstance(bins, int):  # a spectrogram, frames by mel bins
+            candidates.append({name: floats(BATCH, _find(config, "max_length") or 64, bins)})
+        return candidates
     features = _find(config, "num_mel_bins", "feature_size", "input_feat_per_channel") or 80
     frames = 2 * (_find(config, "max_source_positions") or 32)
     return [{name: floats(BATCH, features, frames)}, {name: floats(BATCH, frames, features)}]
@@ -321,18 +325,19 @@ def probe_class(model_class: type, config, *, generate: bool = True, image_token
 
     probed = Probed(model_class.__name__)
     torch.manual_seed(0)
-    model = model_class(copy.deepcopy(config)).eval()
-    errors = []
-    for inputs in input_candidates(model, config, image_tokens):
+    try:
+        model = model_class(copy.deepcopy(config)).eval()
+    except Exception as error:
+        probed.untested.append(f"{model_class.__name__}: does not build from the tiny config ({_first_line(error)})")
+        return probed
+    errors: list[str] = []
+    for inputs in _while_buildable(input_candidates(model, config, image_tokens), errors):
         try:
             with torch.no_grad():
-                output = model(**inputs)
+                tensors = output_tensors(model(**inputs))
         except Exception as error:
-            errors.append(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}")
-            if DEBUG:
-                print("   ", model_class.__name__, {k: tuple(v.shape) for k, v in inputs.items()}, errors[-1][:150])
+            errors.append(f"{type(error).__name__}: {_first_line(error)}")
             continue
-        tensors = output_tensors(output)
         if tensors:
             probed.inputs = inputs
             probed.shapes = {key: tuple(value.shape) for key, value in tensors.items()}
@@ -348,6 +353,24 @@ def probe_class(model_class: type, config, *, generate: bool = True, image_token
     return probed
 
 
+def _while_buildable(candidates: Iterator[dict], errors: list[str]) -> Iterator[dict]:
+    """The candidates, until one cannot be built from the config (its error noted)."""
+    while True:
+        try:
+            inputs = next(candidates)
+        except StopIteration:
+            return
+        except Exception as error:
+            errors.append(f"{type(error).__name__} while building inputs: {_first_line(error)}")
+            return
+        yield inputs
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def generation_inputs(inputs: dict) -> dict:
     """What `generate()` takes of the forward's inputs: no decoder inputs (it makes them)."""
     return {key: value for key, value in inputs.items() if not key.startswith("decoder_")}
@@ -358,8 +381,9 @@ def _generates(model, probed: Probed) -> bool:
     try:
         model.generate(**generation_inputs(probed.inputs), **settings)
     except Exception as error:
-        message = str(error).strip().splitlines()[0] if str(error) else type(error).__name__
-        probed.untested.append(f"{probed.name}.generate(): does not run on the generic inputs ({message[:200]})")
+        probed.untested.append(
+            f"{probed.name}.generate(): does not run on the generic inputs ({_first_line(error)[:200]})"
+        )
         return False
     return True
 

@@ -50,6 +50,8 @@ def kind_of(name: str) -> str | None:
     last = words[-1]
     if name.endswith(("token_id", "token_index", "token_ids")) or {"every", "interval", "period", "offset"} & {*words}:
         return None
+    if {"indices", "indexes", "index"} & {*words}:
+        return "layer_indices"  # which layers or stages do something (`out_indices`, `global_attn_indexes`)
     if name == "first_k_dense_replace":
         return "dense_layers"  # the first k layers are dense, the rest mixtures of experts: keep both kinds
     if last in ("layers", "depth", "depths") or name in ("n_layer", "num_stages"):
@@ -169,7 +171,7 @@ def shrink(config, scale: Scale) -> dict[str, Any]:
                 kwargs[name] = nested
             continue
         kind = kind_of(name)
-        if kind is None:
+        if kind is None or kind == "layer_indices":
             continue
         shrunk = _shrink_value(kind, value, targets[kind])
         if shrunk != value:
@@ -180,6 +182,8 @@ def shrink(config, scale: Scale) -> dict[str, Any]:
         value = kwargs.get(name, getattr(config, name, None))
         if isinstance(value, list | tuple) and len(value) in counts and len(value) > 1:
             kwargs[name] = type(value)(value[: counts[len(value)]])  # `layer_types`, `hidden_sizes`: one per layer
+    if counts:
+        _fix_layer_indices(config, kwargs, *max(counts.items()))
     _fix_attention(config, kwargs)
     _fix_strides(config, kwargs)
     _fix_image_tokens(config, kwargs)
@@ -205,6 +209,18 @@ def _backbone_outputs(config) -> dict:
     """The stages a backbone config outputs, stated explicitly (they are what its user reads)."""
     indices = getattr(config, "out_indices", None)
     return {"out_indices": list(indices)} if indices and getattr(config, "model_type", "") != "timm_backbone" else {}
+
+
+def _fix_layer_indices(config, kwargs: dict, old: int, new: int) -> None:
+    """Lists of layer (or stage) indices keep pointing at layers that exist: `out_indices` [6, 12, 18, 24] of 24
+    layers become [0, 1, 2] of 2, each index scaled down (those counted from the end stay)."""
+    for name in declared_fields(type(config)):
+        value = getattr(config, name, None)
+        if kind_of(name) != "layer_indices" or not isinstance(value, list | tuple) or not all(map(_is_int, value)):
+            continue
+        scaled = list(dict.fromkeys(v if v < 0 else v * new // old for v in value))
+        if scaled != list(value):
+            kwargs[name] = type(value)(scaled)
 
 
 def _fix_attention(config, kwargs: dict) -> None:

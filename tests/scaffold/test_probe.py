@@ -90,6 +90,11 @@ def test_encoder_decoders_end_sources_with_eos():
     assert "decoder_input_ids" in inputs("bart", "BartForConditionalGeneration")
 
 
+def test_a_model_without_a_vocabulary():
+    """canine reads characters (no `vocab_size`): its inputs are small code points."""
+    assert inputs("canine", "CanineModel")["input_ids"].max() < 100
+
+
 def test_ordinary_tokens_avoid_special_ones():
     config = tiny("llava")
     text = inputs("llava", "LlavaModel")["input_ids"]
@@ -100,6 +105,8 @@ def test_ordinary_tokens_avoid_special_ones():
 
 def test_audio_inputs():
     assert inputs("wav2vec2", "Wav2Vec2ForXVector")["input_values"].dim() == 2
+    spectrogram = inputs("audio-spectrogram-transformer", "ASTModel")["input_values"]  # frames by mel bins
+    assert spectrogram.shape[-1] == tiny("audio-spectrogram-transformer").num_mel_bins
     config = tiny("whisper")
     features = inputs("whisper", "WhisperModel")["input_features"]
     assert features.shape[1:] == (config.num_mel_bins, 2 * config.max_source_positions)

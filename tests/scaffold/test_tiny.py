@@ -67,6 +67,8 @@ KINDS = {
     "max_image_size": None,
     "pad_token_id": None,
     "global_attn_every_n_layers": None,
+    "out_indices": "layer_indices",
+    "global_attn_indexes": "layer_indices",
 }
 
 
@@ -98,6 +100,18 @@ def test_per_layer_lists_follow_their_layer_count():
 
     kwargs = shrink(ConvNextConfig(), Scale(32))
     assert kwargs["num_stages"] == 2 and len(kwargs["hidden_sizes"]) == len(kwargs["depths"]) == 2
+
+
+def test_layer_indices_point_at_layers_that_exist():
+    """sam's global-attention layers [2, 5, 8, 11] of 12 become layers of the 2 left; indices from the end stay."""
+    from transformers import SamVisionConfig
+
+    kwargs = shrink(SamVisionConfig(), Scale(32))
+    assert kwargs["num_hidden_layers"] == 2
+    assert list(kwargs["global_attn_indexes"]) == [0, 1]
+    kwargs = {"num_hidden_layers": 2}
+    tiny._fix_layer_indices(SamVisionConfig(global_attn_indexes=[-1, 11]), kwargs, 12, 2)
+    assert list(kwargs["global_attn_indexes"]) == [-1, 1]
 
 
 def test_rank_fields_are_shrunk():
