@@ -285,12 +285,13 @@ def tiny_config(
         fix_token_ids(config, kwargs)
         restored: list[str] = []
         while True:
-            problem = _problem(config_class, kwargs, model_classes, check)
-            if isinstance(problem, dict):
-                return TinyConfig(kwargs, problem, restored)
-            reason = problem
-            if "not tiny" in problem:
-                break
+            try:
+                return TinyConfig(kwargs, _sizes_if_tiny(config_class, kwargs, model_classes, check), restored)
+            except TooBig as error:
+                reason = error.message
+                break  # putting a default back only makes it bigger: try the next scale
+            except ModgenError as error:
+                reason = error.message
             field = _restorable(config_class, kwargs, model_classes, check)
             if field is None:
                 break
@@ -299,17 +300,18 @@ def tiny_config(
     raise ModgenError(reason, hint="report this parent to modgen; meanwhile write the tests' config by hand")
 
 
-def _problem(config_class, kwargs, model_classes, check) -> dict[str, int] | str:
-    """The sizes of the models built from `kwargs`, or what is wrong with them."""
-    try:
-        sizes = build_sizes(config_class, kwargs, model_classes)
-        too_big = {name: size for name, size in sizes.items() if size >= MAX_PARAMETERS}
-        if too_big:
-            return f"models built from the smallest config of {config_class.__name__} are not tiny: {too_big}"
-        if check is not None:
-            check(config_class(**kwargs))
-    except ModgenError as error:
-        return error.message
+class TooBig(ModgenError):
+    """The models build, but not under `MAX_PARAMETERS` parameters."""
+
+
+def _sizes_if_tiny(config_class, kwargs, model_classes, check) -> dict[str, int]:
+    """The sizes of the models built from `kwargs`; raises TooBig, or a ModgenError saying what else is wrong."""
+    sizes = build_sizes(config_class, kwargs, model_classes)
+    too_big = {name: size for name, size in sizes.items() if size >= MAX_PARAMETERS}
+    if too_big:
+        raise TooBig(f"models built from the smallest config of {config_class.__name__} are not tiny: {too_big}")
+    if check is not None:
+        check(config_class(**kwargs))
     return sizes
 
 
@@ -408,8 +410,11 @@ def _restorable(config_class: type, kwargs: dict, model_classes: Sequence[type],
     for path in _paths(kwargs):
         trial = copy.deepcopy(kwargs)
         _pop(trial, path)
-        if isinstance(_problem(config_class, trial, model_classes, check), dict):
-            return path
+        try:
+            _sizes_if_tiny(config_class, trial, model_classes, check)
+        except ModgenError:
+            continue
+        return path
     return None
 
 
