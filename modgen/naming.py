@@ -18,9 +18,22 @@ def folder_of(model_type: str) -> str:
     return model_type.replace("-", "_")
 
 
-def camel_case(snake: str) -> str:
-    """`my_new_model` -> `MyNewModel`; digits stay where they are (`qwen2_moe` -> `Qwen2Moe`)."""
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_") if part)
+def title_case(snake: str) -> str:
+    """`my_new_model` -> `MyNewModel`, each part title-cased as transformers' converter spells a model that is not
+    registered (`wav2vec2` -> `Wav2Vec2`: a letter after a digit starts a word)."""
+    return "".join(part.title() for part in snake.split("_") if part)
+
+
+def cased_name(snake: str, parent: str, parent_prefix: str) -> str:
+    """The CamelCase prefix of a new model `snake` made like the model `parent` (a folder name, `gpt_neox`) whose
+    classes are prefixed `parent_prefix` (`GPTNeoX`): where the new name contains the parent's, that part keeps the
+    parent's casing (`zz_gpt_neox` -> `ZzGPTNeoX`, `llama_2` -> `Llama2`); every other part is title-cased."""
+    parts, old = snake.split("_"), parent.split("_")
+    for start in range(len(parts) - len(old) + 1):
+        if parts[start : start + len(old)] == old:
+            before, after = "_".join(parts[:start]), "_".join(parts[start + len(old) :])
+            return title_case(before) + parent_prefix + title_case(after)
+    return title_case(snake)
 
 
 def is_valid_model_name(name: str) -> bool:

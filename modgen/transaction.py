@@ -1,7 +1,8 @@
 """All-or-nothing writes to a repository.
 
 Files are staged in a temporary folder on the same filesystem and moved in only when every step succeeded.
-If moving in fails half-way, what was moved is put back, so a failure leaves the repository as it was.
+If moving in fails half-way, what was moved is put back, so a failure leaves the repository as it was; so does a
+failing `verify` (a check of the repository as the commit leaves it, run before the commit returns).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,11 +65,17 @@ class Transaction:
         return (self._staged.get(final) or final).read_text(encoding="utf-8")
 
     @property
+    def staged(self) -> dict[Path, Path]:
+        """Final path -> staged path of every file written so far."""
+        return dict(self._staged)
+
+    @property
     def changes(self) -> list[Change]:
         return [Change(p, "modify" if p.exists() else "create") for p in sorted(self._staged)]
 
-    def commit(self) -> list[Change]:
-        """Move every staged file into place; on failure, undo what was moved."""
+    def commit(self, verify: Callable[[list[Change]], None] | None = None) -> list[Change]:
+        """Move every staged file into place, then run `verify` on the result; if either fails, undo what was
+        moved (and re-raise)."""
         changes = self.changes
         backups: list[tuple[Path, Path | None]] = []
         backup_dir = self._staging / ".backup"
@@ -81,6 +89,8 @@ class Transaction:
                 backups.append((final, backup))
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, final)
+            if verify is not None:
+                verify(changes)
         except BaseException:
             for final, backup in reversed(backups):
                 if backup is None:

@@ -62,3 +62,23 @@ def test_refuses_to_overwrite_unasked(tmp_path: Path):
 def test_refuses_paths_outside_root(tmp_path: Path):
     with Transaction(tmp_path / "root") as transaction, pytest.raises(UsageError, match="outside"):
         transaction.write(Path("../escape.py"), "x\n")
+
+
+def test_failing_verify_puts_everything_back(tmp_path: Path):
+    """`commit(verify=...)` checks the tree as the commit leaves it; a failing check leaves it as it was."""
+    (tmp_path / "existing.py").write_text("old\n")
+    before = snapshot(tmp_path)
+    seen = {}
+
+    def verify(changes):
+        # Everything is in place while the check runs (the staging folder keeps the backups until the end).
+        seen.update({k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".modgen-staging-")})
+        raise UsageError("not clean")
+
+    with pytest.raises(UsageError), Transaction(tmp_path) as transaction:
+        transaction.write(Path("pkg/deep/new.py"), "new\n")
+        transaction.write(tmp_path / "existing.py", "edited\n", modify=True)
+        transaction.commit(verify=verify)
+    assert seen == {"existing.py": "edited\n", "pkg/deep/new.py": "new\n"}
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.py"]

@@ -42,6 +42,13 @@ class Casing:
         self.model_type_of_config = {config: model_type for model_type, config in config_mapping.items()}
         self._cased: dict[str, str] = {}
 
+    def is_registered(self, snake: str) -> bool:
+        return snake in self.config_mapping or snake.replace("_", "-") in self.config_mapping
+
+    def with_model(self, snake: str, cased: str) -> Casing:
+        """This casing, and `snake` spelt `cased` (a model the mapping does not hold yet)."""
+        return Casing({**self.config_mapping, snake: f"{cased}Config"})
+
     def cased(self, snake: str) -> str:
         """`gpt_neox` -> `GPTNeoX`, `my_new_model` -> `MyNewModel`."""
         if snake not in self._cased:

@@ -30,6 +30,17 @@ def casing_for(tree: TransformersTree) -> Casing:
     return _CASINGS[tree.package_dir]
 
 
+_CONFIG_CLASS = re.compile(r"^class (\w+)Config\b[^\n]*:\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)", re.MULTILINE)
+
+
+def declared_casing(source: str, model_name: str) -> str | None:
+    """The prefix of the config class a modular file declares for its own model type (`class ZzGPTNeoXConfig`
+    with `model_type = "zz_gpt_neox"`), if any; the shortest, when sub-configs state the same type."""
+    model_type = re.compile(rf"^\s+model_type\s*=\s*[\"']{re.escape(model_name)}[\"']", re.MULTILINE)
+    prefixes = [match.group(1) for match in _CONFIG_CLASS.finditer(source) if model_type.search(match.group(2))]
+    return min(prefixes, key=len, default=None)
+
+
 def model_name_of(path: Path) -> str:
     match = re.search(r"modular_(.*)(?=\.py$)", path.name)
     if match is None:
@@ -66,7 +77,12 @@ def convert_with_parents(
     source = path.read_text(encoding="utf-8")
     # Outside a transformers tree (a project of one's own), parents' imports of transformers become absolute.
     absolute = TransformersTree.containing(path) is None
-    modular = ModularMapper(source, model_name, path, tree, casing_for(tree))
+    casing = casing_for(tree)
+    if not casing.is_registered(model_name) and (declared := declared_casing(source, model_name)):
+        # A model not registered yet (a project's: never in transformers' mappings) is spelt as its config class:
+        # `like` names it after its parent (`zz_gpt_neox` -> `ZzGPTNeoX`), where title case would say `ZzGptNeox`.
+        casing = casing.with_model(model_name, declared)
+    modular = ModularMapper(source, model_name, path, tree, casing)
     relative = banner_path(path)
     banner = BANNER.format(relative_path=relative, short_name=Path(relative).name)
     outputs = {}

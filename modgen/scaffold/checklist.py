@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from modgen.scaffold.plan import Plan, Result
+from modgen.scaffold.plan import Plan
+from modgen.scaffold.steps import Result
 
 
 def checklist(plan: Plan, result: Result) -> str:
@@ -27,6 +28,7 @@ def checklist(plan: Plan, result: Result) -> str:
     if "TOKENIZER_MAPPING_NAMES" in {e.mapping for e in plan.entries}:
         left.append(f"{context.new_name} reuses {context.parent_prefix}'s tokenizer; give it its own if it needs one")
     left.extend(result.notes)
+    left.extend(f"test by hand what the generated tests cannot: {part}" for part in result.untested)
     lines.append("Left to you:")
     lines.extend(f"  [ ] {item}" for item in left)
     return "\n".join(lines)

@@ -19,16 +19,21 @@ import click
     help="The repository to add it to: a transformers checkout or a project made by `modgen init`.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (with --dry-run: and write nothing).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the plan and what was done as JSON (with --dry-run: the plan only)."
+)
 def like(parent: str, new_name: str, repo_dir: Path, dry_run: bool, as_json: bool) -> None:
     """Add a model NEW like PARENT (a model type or folder of transformers, or a .py file to find the closest to).
 
     Writes models/NEW/modular_NEW.py, flattens it, registers NEW with the auto classes, writes its docs and
     tests, runs ruff, all or nothing; then prints what is left to do.
     """
+    import json
+
     from modgen.repo import Repository
     from modgen.scaffold.checklist import checklist
-    from modgen.scaffold.plan import make_plan, run_plan
+    from modgen.scaffold.plan import make_plan
+    from modgen.scaffold.steps import run_plan
 
     repo = Repository.discover(repo_dir)
     if parent.endswith(".py"):
@@ -37,10 +42,10 @@ def like(parent: str, new_name: str, repo_dir: Path, dry_run: bool, as_json: boo
     if dry_run:
         click.echo(plan.to_json() if as_json else plan.to_text())
         return
-    if as_json:
-        click.echo(plan.to_json())
     result = run_plan(plan, progress=lambda line: click.echo(line, err=True))
     click.echo(checklist(plan, result), err=as_json)
+    if as_json:
+        click.echo(json.dumps({**plan.as_dict(), "result": result.as_dict(repo.root)}, indent=2))
 
 
 def closest_parent(path: Path, repo) -> str:

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from modgen.errors import UsageError
-from modgen.naming import camel_case, folder_of, is_valid_model_name, prefix_of_config
+from modgen.naming import cased_name, folder_of, is_valid_model_name, prefix_of_config
 from modgen.repo import ModelFiles, RepoKind, Repository, TransformersTree, split_file_name
 
 
@@ -90,9 +90,12 @@ class LikeContext:
     def model_types(self) -> dict[str, str]:
         """The parent's model types living in its folder -> the new model's: `clip_text_model` -> `bob_text_model`."""
         renamed = {self.parent_model_type: self.new_name}
+        # `blip-2` keeps its sub-configs' types in folder spelling: `blip_2_vision_model`.
+        stems = dict.fromkeys((self.parent_model_type, self.parent_file_stem))
         for model_type in self.tree.model_types_in(self.parent.name):
-            if model_type != self.parent_model_type and model_type.startswith(self.parent_model_type + "_"):
-                renamed[model_type] = self.new_name + model_type[len(self.parent_model_type) :]
+            stem = next((s for s in stems if model_type.startswith(s + "_")), None)
+            if model_type != self.parent_model_type and stem is not None:
+                renamed[model_type] = self.new_name + model_type[len(stem) :]
         return renamed
 
     @property
@@ -122,8 +125,8 @@ def snake_suggestion(name: str) -> str:
     return "_".join(part for part in parts if part)
 
 
-def check_new_name(repo: Repository, name: str) -> None:
-    """A new model name must be snake_case and free everywhere it would be used."""
+def check_new_name(repo: Repository, name: str, prefix: str) -> None:
+    """A new model name (and its class prefix) must be snake_case and free everywhere it would be used."""
     if not is_valid_model_name(name):
         suggestion = snake_suggestion(name)
         raise UsageError(
@@ -137,8 +140,8 @@ def check_new_name(repo: Repository, name: str) -> None:
         taken = f"{repo.models_dir / name} exists"
     elif name in tree.models or name in tree.config_mapping or name.replace("_", "-") in tree.config_mapping:
         taken = f"transformers already has a model {name!r}"
-    elif f"{camel_case(name)}Config" in tree.config_mapping.values():
-        taken = f"transformers already has a config class {camel_case(name)}Config"
+    elif f"{prefix}Config" in tree.config_mapping.values():
+        taken = f"transformers already has a config class {prefix}Config"
     elif repo.kind is RepoKind.PROJECT and _importable(f"transformers.models.{name}"):
         taken = f"transformers.models.{name} is importable"
     if taken:
@@ -157,15 +160,16 @@ def build_context(repo: Repository, parent: str, new_name: str) -> LikeContext:
     tree = repo.transformers
     files = tree.resolve_model(parent)
     model_type = main_model_type(tree, parent, files.name)
-    check_new_name(repo, new_name)
-    config_class = tree.config_mapping[model_type]
+    parent_prefix = prefix_of_config(tree.config_mapping[model_type])
+    new_prefix = cased_name(new_name, folder_of(model_type), parent_prefix)
+    check_new_name(repo, new_name, new_prefix)
     context = LikeContext(
         repo=repo,
         parent=files,
         parent_model_type=model_type,
-        parent_prefix=prefix_of_config(config_class),
+        parent_prefix=parent_prefix,
         new_name=new_name,
-        new_prefix=camel_case(new_name),
+        new_prefix=new_prefix,
     )
     if "configuration" not in context.parent_files or "modeling" not in context.parent_files:
         raise UsageError(

@@ -3,13 +3,13 @@ project of one's own.
 
 The page carries the dates line `utils/add_dates.py --check-only` looks for, and an `[[autodoc]]` block per public
 class, with `- forward` only on the classes whose generated code defines `forward` (upstream's tool guesses from
-the class name and gets `...PreTrainedModel` and `...ForCausalLM` wrong).
+the class name and gets `...PreTrainedModel` and `...ForCausalLM` wrong). The toctree entry goes into the parent's
+section where `utils/check_doc_toc.py` wants it: the section sorted by lower-cased title.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 
 import libcst as cst
 
@@ -34,8 +34,9 @@ rendered properly in your Markdown viewer.
 -->
 """
 
-# What `utils/add_dates.py` writes under the licence; `{release_date}` stays until the paper's date is known.
-DATES_LINE = "*This model was released on {{release_date}} and added to Hugging Face Transformers on {added}.*"
+# What `utils/add_dates.py` writes under the licence for a model without a paper link (since mid-2026); once the
+# page links its paper, `add_dates.py --models NEW` rewrites it as "published in HF papers on ... and contributed ...".
+DATES_LINE = "*This model was contributed to Hugging Face Transformers on {added}.*"
 
 
 def classes_defining_forward(sources: list[str]) -> set[str]:
@@ -83,13 +84,32 @@ TODO: a short example with `pipeline` and with the Auto classes.
 
 
 def add_toc_entry(toc: str, parent: str, new: str, title: str) -> str | None:
-    """`_toctree.yml` with an entry for `new` right after `parent`'s, in the same section; None if `parent` has none."""
-    match = re.search(rf"^(?P<indent> *)- local: model_doc/{re.escape(parent)}\n(?P=indent)  title: .*\n", toc, re.M)
-    if match is None:
+    """`_toctree.yml` with an entry for `new` in `parent`'s section, before the first entry whose title comes after
+    `title` (lower-cased, as `utils/check_doc_toc.py` sorts); None if `parent` has no entry."""
+    lines = toc.splitlines(keepends=True)
+    found = next((i for i, line in enumerate(lines) if line.strip() == f"- local: model_doc/{parent}"), None)
+    if found is None:
         return None
-    indent = match["indent"]
-    entry = f"{indent}- local: model_doc/{new}\n{indent}  title: {title}\n"
-    return toc[: match.end()] + entry + toc[match.end() :]
+    indent = lines[found][: len(lines[found]) - len(lines[found].lstrip())]
+
+    def title_at(index: int) -> str | None:
+        """The title of the two-line entry starting at `index` at the parent's indentation, if there is one."""
+        if (
+            0 <= index < len(lines) - 1
+            and lines[index].startswith(f"{indent}- local: ")
+            and lines[index + 1].startswith(f"{indent}  title: ")
+        ):
+            return lines[index + 1].split("title: ", 1)[1].strip()
+        return None
+
+    start = found
+    while title_at(start - 2) is not None:  # back to the first entry of the section
+        start -= 2
+    position = start
+    while (other := title_at(position)) is not None and other.lower() <= title.lower():
+        position += 2
+    entry = [f"{indent}- local: model_doc/{new}\n", f"{indent}  title: {title}\n"]
+    return "".join(lines[:position] + entry + lines[position:])
 
 
 def readme_section(context: LikeContext, public: list[str]) -> str:

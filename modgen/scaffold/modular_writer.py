@@ -4,10 +4,17 @@ The configuration classes get the new model types (`model_type = "bob"`, `"bob_t
 its own type); every other class is a bare `pass` subclass that the user then edits. Parents are imported
 relatively inside transformers (`from ..llama.modeling_llama import LlamaModel`) and absolutely in a project of
 one's own (`from transformers.models.llama.modeling_llama import LlamaModel`).
+
+Library classes (imported by the parent from outside `models/`) are never renamed, but inside transformers the
+flattener renames every name holding the parent's, as upstream's converter does: `Wav2Vec2BaseModelOutput` from
+`...modeling_outputs` would become `SpeechyBaseModelOutput`, which no module defines. So the modular file defines
+that name as an alias of the library class, as upstream's modular files do
+(`Data2VecAudioBaseModelOutput = Wav2Vec2BaseModelOutput`).
 """
 
 from __future__ import annotations
 
+import ast
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +22,8 @@ from pathlib import Path
 import libcst as cst
 
 from modgen.errors import ModgenError
+from modgen.modular.casing import Casing
+from modgen.modular.rename import NamePatterns
 from modgen.scaffold.context import LikeContext
 
 
@@ -100,6 +109,41 @@ def copied_classes(context: LikeContext) -> list[CopiedClass]:
     return classes
 
 
+@dataclass(frozen=True)
+class LibraryAlias:
+    """`SpeechyBaseModelOutput = Wav2Vec2BaseModelOutput`, with the library class imported from `module`."""
+
+    module: str  # as the parent imports it: `...modeling_outputs`
+    name: str  # `Wav2Vec2BaseModelOutput`
+    alias: str  # `SpeechyBaseModelOutput`
+
+
+def library_aliases(context: LikeContext) -> list[LibraryAlias]:
+    """The aliases the modular file needs: one per name the parent imports from outside `models/` that the
+    flattener would rename (only inside transformers; in a project it keeps such names as they are)."""
+    if not context.in_transformers:
+        return []
+    casing = Casing({**context.tree.config_mapping, context.new_name: context.new_config_class})
+    patterns = NamePatterns(context.parent.name, context.new_name, casing)
+    aliases = {}
+    for path in context.parent_files.values():
+        for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(statement, ast.ImportFrom) or not _is_library(statement):
+                continue
+            module = "." * statement.level + (statement.module or "")
+            for imported in statement.names:
+                name = imported.asname or imported.name
+                renamed = patterns.replace(name)
+                if renamed != name:
+                    aliases.setdefault(name, LibraryAlias(module, name, renamed))
+    return list(aliases.values())
+
+
+def _is_library(statement: ast.ImportFrom) -> bool:
+    """`from ...modeling_outputs import ...` in a model file: a module of transformers outside `models/`."""
+    return statement.level >= 3 and not (statement.module or "").startswith("models.")
+
+
 LICENSE = """\
 # Copyright {year} {owner}. All rights reserved.
 #
@@ -167,13 +211,36 @@ def _all(names: list[str]) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([assign], leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
 
 
-def modular_source(context: LikeContext, classes: list[CopiedClass]) -> str:
-    """The text of `modular_NEW.py` (formatted later, with the rest, by ruff)."""
+def _library_import(module: str, names: list[str]) -> cst.SimpleStatementLine:
+    level = len(module) - len(module.lstrip("."))
+    return cst.SimpleStatementLine(
+        [
+            cst.ImportFrom(
+                module=_dotted(module[level:]),
+                names=[cst.ImportAlias(cst.Name(n)) for n in names],
+                relative=[cst.Dot()] * level,
+            )
+        ]
+    )
+
+
+def _alias(alias: LibraryAlias, first: bool) -> cst.SimpleStatementLine:
+    assign = cst.Assign([cst.AssignTarget(cst.Name(alias.alias))], cst.Name(alias.name))
+    return cst.SimpleStatementLine([assign], leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if first else [])
+
+
+def modular_source(context: LikeContext, classes: list[CopiedClass], aliases: list[LibraryAlias] = ()) -> str:
+    """The text of `modular_NEW.py` (formatted later, with the rest, by ruff): the one place it is written."""
+    by_module: dict[str, list[str]] = {}
+    for alias in aliases:
+        by_module.setdefault(alias.module, []).append(alias.name)
     by_file: dict[str, list[str]] = {}
     for copied in classes:
         by_file.setdefault(copied.file_type, []).append(copied.parent)
-    imports = [_import(context, file_type, names) for file_type, names in by_file.items()]
-    body = [*imports, *(_class(c) for c in classes), _all([c.name for c in classes])]
+    imports = [_library_import(module, names) for module, names in by_module.items()]
+    imports += [_import(context, file_type, names) for file_type, names in by_file.items()]
+    definitions = [_alias(alias, index == 0) for index, alias in enumerate(aliases)]
+    body = [*imports, *definitions, *(_class(c) for c in classes), _all([c.name for c in classes])]
     module = cst.Module(
         body=body, header=[cst.EmptyLine(comment=cst.Comment(line)) for line in _header_lines(context)]
     )

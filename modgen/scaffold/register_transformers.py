@@ -11,9 +11,12 @@ All edits go through libcst; the text around them is left byte for byte as it wa
 from __future__ import annotations
 
 import bisect
+import tempfile
+from pathlib import Path
 
 import libcst as cst
 
+from modgen.formatting import ruff_config_for, run_ruff
 from modgen.scaffold.context import LikeContext
 from modgen.scaffold.mappings import NewEntry, entry_key, mapping_list
 from modgen.transaction import Transaction
@@ -48,7 +51,7 @@ def insert_sorted(elements: cst.List, key: str, value: cst.BaseExpression) -> cs
     new_tuple = cst.Tuple([cst.Element(cst.SimpleString(f'"{key}"')), cst.Element(value)])
     if not items:
         return elements.with_changes(elements=[cst.Element(new_tuple)])
-    middle_comma = items[0].comma if len(items) > 1 else cst.Comma()
+    middle_comma = items[0].comma if len(items) > 1 else _first_separator(elements)
     if position < len(items):
         new = items[position].with_changes(value=new_tuple, comma=middle_comma)
         items.insert(position, new)
@@ -57,6 +60,15 @@ def insert_sorted(elements: cst.List, key: str, value: cst.BaseExpression) -> cs
         items[-1] = last.with_changes(comma=middle_comma)
         items.append(last.with_changes(value=new_tuple))
     return elements.with_changes(elements=items)
+
+
+def _first_separator(elements: cst.List) -> cst.Comma:
+    """The comma between two elements of a one-element list, laid out as the list opens: on a new line at the
+    element's indentation in a list written one element per line (comments above the element stay above it)."""
+    opening = elements.lbracket.whitespace_after
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        return cst.Comma(whitespace_after=opening.with_changes(empty_lines=[]))
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
 def _first_larger(keys: list[str], key: str) -> int:
@@ -140,8 +152,31 @@ def register(
     models_dir = context.repo.models_dir
     transaction.write(context.model_dir / "__init__.py", model_init(context, header, file_types))
     init = models_dir / "__init__.py"
-    transaction.write(init, add_star_import(transaction.read(init), context.new_name), modify=True)
+    edit_formatted(transaction, init, add_star_import(transaction.read(init), context.new_name), context.repo.root)
     for file in sorted({entry.file for entry in entries}):
         path = models_dir / "auto" / file
         edited = add_entries(transaction.read(path), [e for e in entries if e.file == file])
-        transaction.write(path, edited, modify=True)
+        edit_formatted(transaction, path, edited, context.repo.root)
+
+
+def edit_formatted(transaction: Transaction, path: Path, edited: str, root: Path) -> None:
+    """Stage an edit of a file of the repository, formatted as ruff formats it when the file was (an added entry
+    whose value spans lines, an element after a last one: the edit alone keeps the file as `ruff format --check`
+    found it); a file that was not stays as it was around the edit."""
+    original = transaction.read(path)
+    if original != edited and _formatted(original, path.name, root):
+        edited = format_only(edited, path.name, root)
+    transaction.write(path, edited, modify=True)
+
+
+def _formatted(text: str, name: str, root: Path) -> bool:
+    return format_only(text, name, root) == text
+
+
+def format_only(text: str, name: str, root: Path) -> str:
+    """`text` after `ruff format` (no lint fixes) with the repository's settings."""
+    with tempfile.TemporaryDirectory(prefix="modgen-format-") as scratch:
+        path = Path(scratch) / name
+        path.write_text(text, encoding="utf-8")
+        run_ruff([path], ruff_config_for(root), fix=False, cwd=Path(scratch))
+        return path.read_text(encoding="utf-8")

@@ -1,329 +1,431 @@
-"""A tiny config for a model's tests, computed from its config class: every size shrunk, the whole still valid.
+"""The smallest config of a model that still builds it, read from what its config class declares.
 
-The generated tests must not import modgen, so modgen works the tiny config out at scaffold time and writes it
-into the test file as a literal: the keyword arguments that differ from the config class's defaults, with nested
-dicts for sub-configs (`text_config`, `vision_config`, ...). Limits follow transformers' own test checks
-(`test_num_layers_is_small`, `test_model_is_small`, `utils/check_model_tester.py`): at most 2 layers,
-`vocab_size` <= 100, `max_position_embeddings` <= 128, hidden size <= 40, under 1M parameters per model class.
+transformers' configs are dataclasses: each field has a name, a type and a default, and sub-configs are fields
+listed in `sub_configs`. The size of a model is in a few kinds of field, recognised by the words of their names
+(`num_hidden_layers`, `encoder_attention_heads`, `q_lora_rank`, `hidden_sizes`, `depths`...), not by which model
+they belong to. Each kind has a target at a given scale (a width of 32, 16 or 8); lists are shrunk element-wise
+(per-stage widths keep their ratios, per-stage head counts too) and per-layer lists follow their layer count.
+The first scale whose config builds every model class of the parent under `MAX_PARAMETERS` parameters (on the meta
+device: nothing is allocated) wins; a field whose shrinking breaks the build is put back to its default.
 
-Each rule below handles one kind of field; `_fix_token_ids` then keeps special token ids inside the shrunk
-vocabulary. `verify_tiny_config` builds real models from the result.
+Limits follow transformers' own test checks (`test_num_layers_is_small`, `test_model_is_small`,
+`utils/check_model_tester.py`): at most 2 layers, `vocab_size` <= 100, `max_position_embeddings` <= 128,
+hidden size <= 40, under 1M parameters per model class. The generated tests must not import modgen, so the result
+is written into them as a literal: the keyword arguments that differ from the defaults, nested for sub-configs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from modgen.errors import ModgenError
+from modgen.scaffold.token_ids import fix_token_ids
 
 
-HIDDEN = 32
-HEADS = 4
-FFN = 64
 LAYERS = 2
 VOCAB = 99
 POSITIONS = 64
 IMAGE = 32
 PATCH = 8
 EXPERTS = 4
+HEADS = 4
 MAX_PARAMETERS = 1_000_000
+SCALES = (32, 16, 8)  # the widths tried, largest first: the first that builds small enough wins
 
 
-def _at_most(limit: int) -> Callable[[Any], Any]:
-    return lambda value: min(value, limit) if isinstance(value, int) and not isinstance(value, bool) else value
+def _words(name: str) -> list[str]:
+    return name.lower().split("_")
 
 
-def _set_to(size: int) -> Callable[[Any], Any]:
-    return lambda value: size if isinstance(value, int) and not isinstance(value, bool) and value > size else value
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _each_set_to(size: int) -> Callable[[Any], Any]:
-    """Per-layer sizes (`conv_dim = (512,) * 7`): same number of layers, each one small."""
-    return lambda value: type(value)(min(v, size) for v in value) if isinstance(value, list | tuple) else value
-
-
-def _square(size: int) -> Callable[[Any], Any]:
-    """An image or patch size: an int, or a (height, width) pair."""
-
-    def shrink(value):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return min(value, size)
-        if isinstance(value, list | tuple) and len(value) == 2:
-            return type(value)([min(v, size) for v in value])
-        return value
-
-    return shrink
-
-
-# field name -> how to shrink it. Fields not listed keep their defaults.
-RULES: dict[str, Callable[[Any], Any]] = {
-    **dict.fromkeys(
-        ("hidden_size", "d_model", "n_embd", "embed_dim", "dim", "hidden_dim", "projection_dim"), _set_to(HIDDEN)
-    ),
-    **dict.fromkeys(
-        ("output_hidden_size", "pooler_output_size", "text_embed_dim", "vision_embed_dim"), _set_to(HIDDEN)
-    ),
-    **dict.fromkeys(
-        (
-            "intermediate_size",
-            "d_ff",
-            "ffn_dim",
-            "encoder_ffn_dim",
-            "decoder_ffn_dim",
-            "n_inner",
-            "moe_intermediate_size",
-            "shared_expert_intermediate_size",
-        ),
-        _set_to(FFN),
-    ),
-    **dict.fromkeys(
-        ("classifier_proj_size", "codevector_dim", "proj_codevector_dim", "xvector_output_dim", "adapter_attn_dim"),
-        _set_to(HIDDEN),
-    ),
-    **dict.fromkeys(
-        (
-            "num_attention_heads",
-            "num_heads",
-            "n_heads",
-            "encoder_attention_heads",
-            "decoder_attention_heads",
-            "n_head",
-        ),
-        _set_to(HEADS),
-    ),
-    **dict.fromkeys(
-        (
-            "num_hidden_layers",
-            "num_layers",
-            "n_layer",
-            "n_layers",
-            "encoder_layers",
-            "decoder_layers",
-            "num_encoder_layers",
-            "num_decoder_layers",
-            "max_window_layers",
-            "num_adapter_layers",
-        ),
-        _at_most(LAYERS),
-    ),
-    "first_k_dense_replace": _at_most(1),
-    "vocab_size": _set_to(VOCAB),
-    **dict.fromkeys(("max_position_embeddings", "n_positions", "max_target_positions"), _set_to(POSITIONS)),
-    # Whisper-like encoders take exactly 2 * max_source_positions input frames.
-    "max_source_positions": _set_to(30),
-    "image_size": _square(IMAGE),
-    "patch_size": _square(PATCH),
-    **dict.fromkeys(("num_local_experts", "num_experts", "n_routed_experts"), _set_to(EXPERTS)),
-    **dict.fromkeys(("num_experts_per_tok", "top_k", "moe_topk"), _at_most(2)),
-    **dict.fromkeys(("conv_dim", "tdnn_dim"), _each_set_to(HIDDEN)),
-    "num_conv_pos_embeddings": _set_to(16),
-    "num_conv_pos_embedding_groups": _set_to(2),
-    "num_codevectors_per_group": _set_to(16),
-}
-
-
-def tiny_config_kwargs(config_class: type) -> dict[str, Any]:
-    """The keyword arguments that make `config_class` tiny (only the ones that differ from its defaults)."""
-    config = config_class()
-    kwargs = _shrink(config)
-    _fix_token_ids(config, kwargs, TokenIds(_used_token_ids(config)))
-    return kwargs
-
-
-def _shrink(config) -> dict[str, Any]:
-    defaults = config.to_dict()
-    sub_configs = getattr(config, "sub_configs", {}) or {}
-    kwargs: dict[str, Any] = {}
-    for key, value in defaults.items():
-        if key in sub_configs and getattr(config, key, None) is not None:
-            sub_config = getattr(config, key)
-            nested = _shrink(sub_config)
-            if _is_auto(sub_configs[key]):
-                # The parent picks the sub-config class from `model_type`: keep it explicit.
-                nested = {"model_type": sub_config.model_type, **nested}
-            kwargs[key] = nested
-        elif key in RULES:
-            shrunk = RULES[key](value)
-            if shrunk != value:
-                kwargs[key] = shrunk
-    _fix_heads(config, defaults, kwargs)
-    _fix_vision(defaults, kwargs)
-    _fix_image_tokens(defaults, kwargs)
-    return kwargs
-
-
-def _is_auto(config_class: type) -> bool:
-    return config_class.__name__ == "AutoConfig"
-
-
-def _fix_heads(config, defaults: dict, kwargs: dict) -> None:
-    """Keep attention valid: heads divide the hidden size, key/value heads divide the heads, head_dim fits."""
-    value = lambda key: kwargs.get(key, defaults.get(key))  # noqa: E731
-    heads = next(
-        (value(k) for k in ("num_attention_heads", "num_heads", "n_heads", "encoder_attention_heads") if value(k)),
-        None,
-    )
-    hidden = next((value(k) for k in ("hidden_size", "d_model", "n_embd", "embed_dim", "dim") if value(k)), None)
-    if not isinstance(heads, int) or not isinstance(hidden, int):
-        return
-    kv_heads = defaults.get("num_key_value_heads")
-    if isinstance(kv_heads, int) and heads:
-        # Multi-head attention stays multi-head, multi-query stays multi-query, grouped-query stays grouped.
-        original_heads = defaults.get("num_attention_heads") or kv_heads
-        if kv_heads >= original_heads:
-            kwargs["num_key_value_heads"] = heads
-        else:
-            kwargs["num_key_value_heads"] = 1 if kv_heads == 1 else max(1, heads // 2)
-    if isinstance(defaults.get("head_dim"), int):
-        kwargs["head_dim"] = hidden // heads
-    if isinstance(defaults.get("d_kv"), int):
-        kwargs["d_kv"] = hidden // heads
-    for key in ("num_conv_pos_embedding_groups",):
-        if key in kwargs and hidden % kwargs[key]:
-            kwargs[key] = 1
-
-
-def _fix_vision(defaults: dict, kwargs: dict) -> None:
-    """A masked-image-modeling decoder upsamples by `encoder_stride`: it must equal the (shrunk) patch size."""
-    patch = kwargs.get("patch_size", defaults.get("patch_size"))
-    if "encoder_stride" in defaults and isinstance(patch, int):
-        kwargs["encoder_stride"] = patch
-
-
-def _fix_image_tokens(defaults: dict, kwargs: dict) -> None:
-    """A VLM that pools its vision tower's patches into `mm_tokens_per_image` tokens (gemma3): pool the shrunk
-    grid of patches 2 by 2."""
-    vision = {**(defaults.get("vision_config") or {}), **(kwargs.get("vision_config") or {})}
-    if isinstance(defaults.get("mm_tokens_per_image"), int) and isinstance(vision.get("image_size"), int):
-        per_side = vision["image_size"] // vision["patch_size"]
-        kwargs["mm_tokens_per_image"] = max(1, per_side // 2) ** 2
-
-
-def _token_keys(config: dict) -> list[str]:
-    return [
-        key
-        for key, value in config.items()
-        if (key.endswith(("_token_id", "_token_index", "_token_ids")) or key.endswith("suppress_tokens"))
-        and value is not None
-    ]
-
-
-def _vocab_of(defaults: dict, kwargs: dict) -> int | None:
-    """The vocabulary token ids of this level refer to: its own, else its text sub-config's."""
-    for level, shrunk in ((defaults, kwargs), (defaults.get("text_config"), kwargs.get("text_config"))):
-        if isinstance(level, dict):
-            vocab = (shrunk or {}).get("vocab_size", level.get("vocab_size"))
-            if isinstance(vocab, int):
-                return vocab
+def kind_of(name: str) -> str | None:
+    """What a config field sizes, from the words of its name; None for fields that keep their default."""
+    words = _words(name)
+    last = words[-1]
+    if name.endswith(("token_id", "token_index", "token_ids")) or {"every", "interval", "period", "offset"} & {*words}:
+        return None
+    if {"indices", "indexes", "index"} & {*words}:
+        return "layer_indices"  # which layers or stages do something (`out_indices`, `global_attn_indexes`)
+    if name == "first_k_dense_replace":
+        return "dense_layers"  # the first k layers are dense, the rest mixtures of experts: keep both kinds
+    if last in ("layers", "depth", "depths") or name in ("n_layer", "num_stages"):
+        return "layers"
+    if "heads" in words or name == "n_head":
+        return "heads"
+    if name.endswith("head_dim") or name in ("d_kv", "dim_head", "d_head", "attention_head_size"):
+        return "head_dim"
+    if last == "rank":
+        return "rank"
+    if "experts" in words:
+        return "top_k" if "per" in words else "experts"
+    if name in ("top_k", "moe_topk", "moe_k", "topk_group"):
+        return "top_k"
+    if last in ("group", "groups"):
+        return "groups"
+    if (name.endswith("vocab_size") and name != "type_vocab_size") or name == "codebook_size":
+        return "vocab"
+    if "positions" in words or ("position" in words and "embeddings" in words) or name in ("n_positions", "n_ctx"):
+        return "positions"
+    if name.endswith(("image_size", "img_size")) and not name.startswith(("max_", "min_")):
+        return "image"
+    if name.endswith("patch_size") and "temporal" not in words:
+        return "patch"
+    if {"intermediate", "ffn", "ff", "feedforward", "inner"} & {*words} or name in ("mlp_dim", "dff"):
+        return "ffn"
+    if last == "filters":
+        return "width"  # convolution channels (`num_filters`)
+    if name.endswith("pos_feats"):
+        return "half_width"  # sine positional features, half of each the width they embed
+    if {"input", "in", "num", "max", "min"} & {*words}:
+        return None  # input formats and limits (`num_channels`, `input_dim`, `max_image_size`)
+    if (
+        last in ("dim", "dims", "model", "embd", "channels")
+        or name.endswith(("hidden_size", "hidden_sizes", "embedding_size", "embeddings_size", "proj_size"))
+        or name.endswith(("out_channels", "output_channels", "hidden_channels", "embed_size", "output_size"))
+    ):
+        return "width"
     return None
 
 
-class TokenIds:
-    """Moves special token ids into a shrunk vocabulary, consistently across a config and its sub-configs: one
-    new id per old id (so `bos == eos` stays true, `pad != image token` too), taken from the top of the
-    vocabulary and never one that some level already uses."""
+@dataclass(frozen=True)
+class Scale:
+    """The targets of one try: widths, and the sizes that go with them."""
 
-    def __init__(self, used: set[int]) -> None:
-        self.used = set(used)
-        self.new_ids: dict[int, int] = {}
+    width: int
 
-    def remap(self, token_id, vocab: int):
-        if not isinstance(token_id, int) or isinstance(token_id, bool) or token_id < vocab:
-            return token_id
-        if token_id not in self.new_ids:
-            self.new_ids[token_id] = self.fresh(vocab)
-        return self.new_ids[token_id]
-
-    def fresh(self, vocab: int) -> int:
-        new = next(i for i in range(vocab - 1, -1, -1) if i not in self.used)
-        self.used.add(new)
-        return new
-
-
-def _used_token_ids(config) -> set[int]:
-    values = config.to_dict()
-    used = set()
-    for key in _token_keys(values):
-        value = values[key]
-        used.update(v for v in (value if isinstance(value, list | tuple) else [value]) if isinstance(v, int))
-    for key in getattr(config, "sub_configs", {}) or {}:
-        if getattr(config, key, None) is not None:
-            used |= _used_token_ids(getattr(config, key))
-    return used
+    @property
+    def targets(self) -> dict[str, int]:
+        heads = HEADS if self.width >= 16 else 2
+        return {
+            "layers": LAYERS,
+            "dense_layers": 1,
+            "heads": heads,
+            "head_dim": self.width // heads,
+            "rank": self.width // 2,
+            "experts": EXPERTS,
+            "top_k": 2,
+            "groups": 2,
+            "vocab": VOCAB,
+            "positions": POSITIONS,
+            "image": IMAGE,
+            "patch": PATCH,
+            "ffn": 2 * self.width,
+            "width": self.width,
+            "half_width": self.width // 2,
+        }
 
 
-def _fix_token_ids(config, kwargs: dict, ids: TokenIds) -> None:
-    """Keep special token ids inside the shrunk vocabulary, level by level; a missing pad id gets one, since
-    sequence-classification heads need it for batches."""
+def _power_of_two(value: int) -> bool:
+    return value > 0 and value & (value - 1) == 0
+
+
+def _shrink_value(kind: str, value: Any, target: int) -> Any:
+    if _is_int(value):
+        if value > target and _power_of_two(value) and not _power_of_two(target):
+            # Sizes that are powers of two often must be (codebooks, some kernels): keep them so.
+            return 1 << (target.bit_length() - 1)
+        return min(value, target)
+    if not isinstance(value, list | tuple) or not value or not all(_is_int(v) for v in value):
+        return value
+    if kind == "layers":  # per-stage depths: one layer each
+        return type(value)(min(v, 1) for v in value)
+    if kind in ("heads", "width") and value[0] > 0:
+        # Per-stage sizes keep their ratios (heads [3, 6, 12, 24] -> [1, 2, 4, 8], so each stage's width still
+        # divides by its heads); widths start at half the target.
+        start = 1 if kind == "heads" else max(1, target // 2)
+        factor = max(1, value[0] // start)
+        return type(value)(max(1, v // factor) for v in value)
+    if kind in ("image", "patch") and len(value) == 2:
+        return type(value)(min(v, target) for v in value)
+    return type(value)(min(v, target) for v in value)
+
+
+def declared_fields(config_class: type) -> list[str]:
+    """The fields a config class declares beyond `PreTrainedConfig`'s own."""
+    from transformers import PreTrainedConfig
+
+    base = {f.name for f in dataclasses.fields(PreTrainedConfig)}
+    return [f.name for f in dataclasses.fields(config_class) if f.name not in base]
+
+
+def shrink(config, scale: Scale) -> dict[str, Any]:
+    """The keyword arguments that shrink `config` (an instance with its defaults) to `scale`."""
     sub_configs = getattr(config, "sub_configs", {}) or {}
-    for key in sub_configs:
-        if isinstance(kwargs.get(key), dict):
-            _fix_token_ids(getattr(config, key), kwargs[key], ids)
-    defaults = {key: value for key, value in config.to_dict().items() if key not in sub_configs}
-    vocab = _vocab_of(config.to_dict(), kwargs)
-    if vocab is None:
-        return
-    for key in _token_keys(defaults):
-        value = kwargs.get(key, defaults[key])
-        if isinstance(value, list | tuple):
-            shrunk = type(value)(ids.remap(v, vocab) for v in value)
-        else:
-            shrunk = ids.remap(value, vocab)
+    targets = scale.targets
+    kwargs: dict[str, Any] = {}
+    counts: dict[int, int] = {}  # a layer count before -> after, for the lists with one entry per layer
+    for name in declared_fields(type(config)):
+        value = getattr(config, name, None)
+        if name in sub_configs:
+            if value is not None and not isinstance(value, dict):
+                value = own_backbone(value) or value
+                nested = shrink(value, scale)
+                if sub_configs[name].__name__ == "AutoConfig":  # the parent picks the class from `model_type`
+                    nested = {"model_type": value.model_type, **_backbone_outputs(value), **nested}
+                kwargs[name] = nested
+            continue
+        kind = kind_of(name)
+        if kind is None or kind == "layer_indices":
+            continue
+        shrunk = _shrink_value(kind, value, targets[kind])
         if shrunk != value:
-            kwargs[key] = shrunk
-    if "pad_token_id" in defaults and defaults["pad_token_id"] is None and "vocab_size" in defaults:
-        kwargs["pad_token_id"] = ids.fresh(vocab)
-    if defaults.get("is_encoder_decoder") and defaults.get("decoder_start_token_id") is None:
-        # Decoders start from it (T5 leaves it to each checkpoint): the pad token, as T5's own tests do.
-        kwargs["decoder_start_token_id"] = kwargs.get("pad_token_id", defaults.get("pad_token_id")) or 0
+            kwargs[name] = shrunk
+            if kind == "layers" and _is_int(value):
+                counts[value] = shrunk
+    for name in declared_fields(type(config)):
+        value = kwargs.get(name, getattr(config, name, None))
+        if isinstance(value, list | tuple) and len(value) in counts and len(value) > 1:
+            kwargs[name] = type(value)(value[: counts[len(value)]])  # `layer_types`, `hidden_sizes`: one per layer
+    if counts:
+        _fix_layer_indices(config, kwargs, *max(counts.items()))
+    _fix_attention(config, kwargs)
+    _fix_strides(config, kwargs)
+    _fix_image_tokens(config, kwargs)
+    return kwargs
 
 
-def count_layers(config) -> dict[str, int]:
-    """Every layer count of a config and its sub-configs, by dotted field name (for size checks)."""
-    counts = {}
-    layer_keys = [key for key, rule in RULES.items() if key.endswith("layers") and key != "max_window_layers"]
-    for key in layer_keys:
-        value = getattr(config, key, None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            counts[key] = value
+def own_backbone(config):
+    """transformers' own config of the architecture a timm backbone names (`resnet50` -> a `ResNetConfig` with the
+    same outputs), or None: a timm backbone needs timm, and its size is not in its config."""
+    import re
+
+    from transformers import CONFIG_MAPPING
+
+    if getattr(config, "model_type", None) != "timm_backbone" or not isinstance(config.backbone, str):
+        return None
+    architecture = re.match(r"[a-z]*", config.backbone.lower()).group()
+    if architecture not in CONFIG_MAPPING:
+        return None
+    return CONFIG_MAPPING[architecture](out_indices=list(config.out_indices or [])[-4:] or None)
+
+
+def _backbone_outputs(config) -> dict:
+    """The stages a backbone config outputs, stated explicitly (they are what its user reads)."""
+    indices = getattr(config, "out_indices", None)
+    return {"out_indices": list(indices)} if indices and getattr(config, "model_type", "") != "timm_backbone" else {}
+
+
+def _fix_layer_indices(config, kwargs: dict, old: int, new: int) -> None:
+    """Lists of layer (or stage) indices keep pointing at layers that exist: `out_indices` [6, 12, 18, 24] of 24
+    layers become [0, 1, 2] of 2, each index scaled down (those counted from the end stay)."""
+    for name in declared_fields(type(config)):
+        value = getattr(config, name, None)
+        if kind_of(name) != "layer_indices" or not isinstance(value, list | tuple) or not all(map(_is_int, value)):
+            continue
+        scaled = list(dict.fromkeys(v if v < 0 else v * new // old for v in value))
+        if scaled != list(value):
+            kwargs[name] = type(value)(scaled)
+
+
+def _fix_attention(config, kwargs: dict) -> None:
+    """Key/value heads keep their relation to the heads: multi-head stays multi-head, multi-query stays
+    multi-query, grouped-query stays grouped."""
+    declared = declared_fields(type(config))
+    if "num_attention_heads" not in declared or "num_key_value_heads" not in declared:
+        return  # whisper's `num_key_value_heads` is another name of its encoder's heads
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+    new_heads = kwargs.get("num_attention_heads", heads)
+    if _is_int(heads) and _is_int(kv_heads) and _is_int(new_heads):
+        if kv_heads >= heads:
+            kwargs["num_key_value_heads"] = new_heads
+        else:
+            kwargs["num_key_value_heads"] = 1 if kv_heads == 1 else max(1, new_heads // 2)
+
+
+def _fix_strides(config, kwargs: dict) -> None:
+    """A masked-image-modeling decoder upsamples by `encoder_stride`, the patch size times the stages' own
+    downsampling: it shrinks with the patch size."""
+    stride, patch = getattr(config, "encoder_stride", None), getattr(config, "patch_size", None)
+    if _is_int(stride) and _is_int(patch) and _is_int(kwargs.get("patch_size")):
+        kwargs["encoder_stride"] = max(1, stride * kwargs["patch_size"] // patch)
+
+
+def _fix_image_tokens(config, kwargs: dict) -> None:
+    """A VLM that pools its vision tower's patches into `mm_tokens_per_image` tokens (gemma3): pool the shrunk
+    grid of patches 2 by 2."""
+    vision = getattr(config, "vision_config", None)
+    shrunk = kwargs.get("vision_config") or {}
+    if _is_int(getattr(config, "mm_tokens_per_image", None)) and vision is not None:
+        size = shrunk.get("image_size", getattr(vision, "image_size", None))
+        patch = shrunk.get("patch_size", getattr(vision, "patch_size", None))
+        if _is_int(size) and _is_int(patch):
+            kwargs["mm_tokens_per_image"] = max(1, (size // patch) // 2) ** 2
+
+
+@dataclass
+class TinyConfig:
+    """The tiny config found for a parent: its keyword arguments, and each model class's parameter count."""
+
+    kwargs: dict[str, Any]
+    sizes: dict[str, int]
+    restored: list[str]  # fields kept at their defaults because shrinking them broke the model
+
+
+def tiny_config(
+    config_class: type,
+    model_classes: Sequence[type],
+    check: Callable[[Any], None] | None = None,
+    modeling_source: str = "",
+) -> TinyConfig:
+    """The smallest config of `config_class` from which every one of `model_classes` builds under
+    `MAX_PARAMETERS` parameters and `check(config)` (a forward of the model, say) raises no ModgenError.
+    `modeling_source`: the parent's modeling code, for the defaults it gives fields the config does not hold.
+    Raises ModgenError (with the last reason) when no scale gives one."""
+    config = config_class()
+    reason = "no scale tried"
+    for scale in (Scale(width) for width in SCALES):
+        kwargs = shrink(config, scale)
+        fix_rope_sections(config, kwargs, modeling_source)
+        fix_token_ids(config, kwargs)
+        restored: list[str] = []
+        while True:
+            try:
+                return TinyConfig(kwargs, _sizes_if_tiny(config_class, kwargs, model_classes, check), restored)
+            except TooBig as error:
+                reason = error.message
+                break  # putting a default back only makes it bigger: try the next scale
+            except ModgenError as error:
+                reason = error.message
+            field = _restorable(config_class, kwargs, model_classes, check)
+            if field is None:
+                break
+            restored.append(field)
+            _pop(kwargs, field)
+    raise ModgenError(reason, hint="report this parent to modgen; meanwhile write the tests' config by hand")
+
+
+class TooBig(ModgenError):
+    """The models build, but not under `MAX_PARAMETERS` parameters."""
+
+
+def _sizes_if_tiny(config_class, kwargs, model_classes, check) -> dict[str, int]:
+    """The sizes of the models built from `kwargs`; raises TooBig, or a ModgenError saying what else is wrong."""
+    sizes = build_sizes(config_class, kwargs, model_classes)
+    too_big = {name: size for name, size in sizes.items() if size >= MAX_PARAMETERS}
+    if too_big:
+        raise TooBig(f"models built from the smallest config of {config_class.__name__} are not tiny: {too_big}")
+    if check is not None:
+        check(config_class(**kwargs))
+    return sizes
+
+
+def fix_rope_sections(config, kwargs: dict, modeling_source: str) -> None:
+    """Rotary embeddings split in sections the modeling code defaults (qwen2_vl's
+    `config.rope_parameters.get("mrope_section", [16, 24, 24])`, half its default head size): sections in the
+    same proportions for the shrunk head size, stated in the config's `rope_parameters`."""
+    import re
+
+    defaults = {
+        name: [int(v) for v in values.split(",") if v.strip()]
+        for name, values in re.findall(
+            r"rope_parameters\.get\(\s*[\"'](\w+)[\"']\s*,\s*\[([\d,\s]+)\]", modeling_source
+        )
+    }
+    if not defaults:
+        return
+    for level, shrunk in _levels_with_kwargs(config, kwargs):
+        rope = getattr(level, "rope_parameters", None)
+        heads, width = getattr(level, "num_attention_heads", None), getattr(level, "hidden_size", None)
+        if not isinstance(rope, dict) or not _is_int(heads) or not _is_int(width) or not heads:
+            continue
+        old_half = (getattr(level, "head_dim", None) or width // heads) // 2
+        new_head = shrunk.get("head_dim") or shrunk.get("hidden_size", width) // shrunk.get(
+            "num_attention_heads", heads
+        )
+        sections = {
+            name: _proportional(values, new_head // 2)
+            for name, values in defaults.items()
+            if name not in rope and sum(values) == old_half
+        }
+        if sections:
+            shrunk["rope_parameters"] = {**rope, **sections}
+
+
+def _proportional(values: list[int], total: int) -> list[int]:
+    """`values` scaled to sum to `total` (largest remainders get the rounding), none below 1."""
+    exact = [v * total / sum(values) for v in values]
+    result = [max(1, int(x)) for x in exact]
+    by_remainder = sorted(range(len(values)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
+    for index in by_remainder[: max(0, total - sum(result))]:
+        result[index] += 1
+    return result
+
+
+def _levels_with_kwargs(config, kwargs: dict):
+    """(config level, its keyword arguments) for the config and each sub-config it shrinks."""
+    yield config, kwargs
     for key in getattr(config, "sub_configs", {}) or {}:
-        sub_config = getattr(config, key, None)
-        if sub_config is not None:
-            counts.update({f"{key}.{k}": v for k, v in count_layers(sub_config).items()})
-    return counts
+        sub = getattr(config, key, None)
+        if sub is not None and isinstance(kwargs.get(key), dict):
+            yield from _levels_with_kwargs(sub, kwargs[key])
 
 
-def verify_tiny_config(config_class: type, kwargs: dict, model_classes: Sequence[type]) -> dict[str, int]:
-    """Build every model class from the tiny config, for real; the parameter count of each, by class name.
-
-    Raises ModgenError when the config does not build, a model does not, or one is not tiny.
-    """
+def build_sizes(config_class: type, kwargs: dict, model_classes: Sequence[type]) -> dict[str, int]:
+    """Build every model class from the config, for real but on the meta device; the parameter count of each."""
     import torch
 
     try:
         config = config_class(**kwargs)
     except Exception as error:
-        raise ModgenError(
-            f"the tiny config computed for {config_class.__name__} is not valid: {error}",
-            hint="report this parent to modgen; meanwhile write the tests' config by hand",
-        ) from error
-    too_deep = {key: value for key, value in count_layers(config).items() if value > LAYERS}
-    if too_deep:
-        raise ModgenError(f"the tiny config of {config_class.__name__} keeps more than {LAYERS} layers: {too_deep}")
+        raise ModgenError(f"{config_class.__name__}(**tiny) is not valid: {error}") from error
     sizes = {}
     with torch.device("meta"):
         for model_class in model_classes:
             try:
                 model = model_class(config)
             except Exception as error:
-                raise ModgenError(
-                    f"{model_class.__name__} does not build from the tiny config computed for "
-                    f"{config_class.__name__}: {error}",
-                    hint="report this parent to modgen; meanwhile write the tests' config by hand",
-                ) from error
+                raise ModgenError(f"{model_class.__name__} does not build from the tiny config: {error}") from error
             sizes[model_class.__name__] = sum(p.numel() for p in model.parameters())
-    too_big = {name: size for name, size in sizes.items() if size >= MAX_PARAMETERS}
-    if too_big:
-        raise ModgenError(f"models built from the tiny config of {config_class.__name__} are not tiny: {too_big}")
     return sizes
+
+
+def _paths(kwargs: dict, prefix: str = "") -> list[str]:
+    """Every shrunk field, as a dotted path (`text_config.hidden_size`)."""
+    paths = []
+    for key, value in kwargs.items():
+        if isinstance(value, dict):
+            paths += _paths(value, f"{prefix}{key}.")
+        elif key != "model_type":
+            paths.append(prefix + key)
+    return paths
+
+
+def _pop(kwargs: dict, path: str) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        kwargs = kwargs[key]
+    kwargs.pop(last)
+
+
+def _restorable(config_class: type, kwargs: dict, model_classes: Sequence[type], check) -> str | None:
+    """The first shrunk field whose default, put back, makes the models build small and pass `check`."""
+    import copy
+
+    for path in _paths(kwargs):
+        trial = copy.deepcopy(kwargs)
+        _pop(trial, path)
+        try:
+            _sizes_if_tiny(config_class, trial, model_classes, check)
+        except ModgenError:
+            continue
+        return path
+    return None
+
+
+def layer_counts(config, is_count: Callable[[str], bool] | None = None, prefix: str = "") -> dict[str, int]:
+    """Every layer count a config and its sub-configs declare, by dotted field name."""
+    counts = {}
+    sub_configs = getattr(config, "sub_configs", {}) or {}
+    for name in declared_fields(type(config)):
+        value = getattr(config, name, None)
+        if name in sub_configs and value is not None and not isinstance(value, dict):
+            counts.update(layer_counts(value, is_count, f"{prefix}{name}."))
+        elif _is_int(value) and kind_of(name) == "layers" and (is_count is None or is_count(name)):
+            counts[prefix + name] = value
+    return counts

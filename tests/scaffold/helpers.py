@@ -50,3 +50,14 @@ def make(project: Path, *targets: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     command = ["make", *targets, f"PYTHON={sys.executable}"]
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=1800)
+
+
+def git_copy(sdist_dir: Path, folder: Path) -> Path:
+    """A git-initialised copy of the transformers sdist at `folder`, free to modify."""
+    import shutil
+
+    from tests.conftest import git_init
+
+    shutil.copytree(sdist_dir, folder, symlinks=True)
+    git_init(folder)
+    return folder

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git_init
-from tests.scaffold.helpers import commit_all, git_status, modgen
+from tests.scaffold.helpers import commit_all, git_copy, git_status, modgen
 
 
 @pytest.fixture(scope="module")
 def untouched_repo(sdist_dir: Path, tmp_path_factory) -> Path:
     """One copy of the sdist for the tests that must not change it (each checks that it did not)."""
-    repo = tmp_path_factory.mktemp("untouched") / "transformers"
-    shutil.copytree(sdist_dir, repo, symlinks=True)
-    git_init(repo)
-    return repo
+    return git_copy(sdist_dir, tmp_path_factory.mktemp("untouched") / "transformers")
 
 
 def test_unknown_parent_suggests_close_names(untouched_repo: Path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from modgen.formatting import ruff_binary
 from modgen.repo import RepoKind, Repository
 from tests.scaffold.helpers import make, modgen
 
@@ -60,14 +61,14 @@ def test_repository_model_sees_a_project(project: Path):
 
 def test_ruff_accepts_the_settings_and_the_files(project: Path):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests"],
+        [ruff_binary(), "check", "--no-cache", "src", "tests"],
         cwd=project,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "src", "tests"],
+        [ruff_binary(), "format", "--check", "--no-cache", "src", "tests"],
         cwd=project,
         capture_output=True,
         text=True,

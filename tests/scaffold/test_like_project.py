@@ -298,7 +298,7 @@ def test_registrations_needing_optional_backends_are_guarded(tmp_path: Path):
     assert "Speech2TextTokenizer" in guarded["is_sentencepiece_available"]
     unguarded = "\n".join(ast.unparse(node) for node in module.body if not isinstance(node, ast.If))
     assert "Speech2TextTokenizer" not in unguarded
-    assert "AutoModelForSpeechSeq2Seq.register(S2tBobConfig, S2tBobForConditionalGeneration" in unguarded
+    assert "AutoModelForSpeechSeq2Seq.register(S2TBobConfig, S2TBobForConditionalGeneration" in unguarded
 
 
 def test_helper_modules_of_the_parent_are_copied(tmp_path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,7 @@ from modgen.repo import Repository, read_literal_mapping
 from modgen.scaffold.plan import make_plan
 from modgen.scaffold.register_transformers import register
 from modgen.transaction import Transaction
-from tests.scaffold.helpers import git_status, modgen, python_in
+from tests.scaffold.helpers import git_copy, git_status, modgen, python_in
 
 
 AUTO_MODULES = [
@@ -146,13 +147,7 @@ print("OK", m.__file__)
 @pytest.fixture(scope="module")
 def bob_repo(sdist_dir: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The sdist after `modgen like llama --name bob` (done once for the module's tests)."""
-    import shutil
-
-    from tests.conftest import git_init
-
-    repo = tmp_path_factory.mktemp("like") / "transformers"
-    shutil.copytree(sdist_dir, repo, symlinks=True)
-    git_init(repo)
+    repo = git_copy(sdist_dir, tmp_path_factory.mktemp("like") / "transformers")
     return repo, modgen("like", "llama", "--name", "bob", cwd=repo)
 
 
@@ -202,7 +197,10 @@ def test_like_llama_doc_page(bob_repo):
     repo, result = bob_repo
     assert result.returncode == 0, result.stderr
     page = (repo / "docs" / "source" / "en" / "model_doc" / "bob.md").read_text()
-    assert "*This model was released on {release_date} and added to Hugging Face Transformers on " in page
+    # The dates line `utils/add_dates.py --check-only` looks for (its pattern since mid-2026), right under the licence.
+    assert re.search(
+        r"-->\n\*This model was contributed to Hugging Face Transformers on \d{4}-\d{2}-\d{2}\.\*\n", page
+    )
     # `- forward` exactly on the classes that define it in the generated modeling file.
     import ast
 
@@ -286,16 +284,45 @@ def test_add_star_import_in_type_checking_block():
     assert add_star_import(source, "zed").splitlines()[3] == "    from .zed import *"
 
 
-def test_add_toc_entry_follows_the_parent():
+TOC = """\
+- sections:
+  - local: model_doc/auto
+    title: Auto Classes
+  - isExpanded: false
+    sections:
+    - local: model_doc/albert
+      title: ALBERT
+    - local: model_doc/llama
+      title: LLaMA
+    - local: model_doc/mistral
+      title: Mistral
+    title: Text models
+  - isExpanded: false
+    sections:
+    - local: model_doc/beit
+      title: BEiT
+    title: Vision models
+  title: Models
+"""
+
+
+@pytest.mark.parametrize("title", ["Aardvark", "Bob", "LLaMA2", "llama_b", "Zed"])
+def test_toc_entry_goes_where_check_doc_toc_sorts_it(title: str):
+    """`utils/check_doc_toc.py` wants each model section sorted by lower-cased title: the entry goes into the
+    parent's section where sorting would put it, and nothing else moves."""
+    import yaml
+
     from modgen.scaffold.docs import add_toc_entry
 
-    toc = "    - sections:\n      - local: model_doc/llama\n        title: Llama\n      - local: model_doc/mistral\n        title: Mistral\n"
-    assert add_toc_entry(toc, "llama", "bob", "Bob") == (
-        "    - sections:\n      - local: model_doc/llama\n        title: Llama\n"
-        "      - local: model_doc/bob\n        title: Bob\n"
-        "      - local: model_doc/mistral\n        title: Mistral\n"
-    )
-    assert add_toc_entry(toc, "bert", "bob", "Bob") is None
+    edited = add_toc_entry(TOC, "llama", "bob", title)
+    sections = {s["title"]: s["sections"] for s in yaml.safe_load(edited)[0]["sections"] if "sections" in s}
+    text_models = sections["Text models"]
+    titles = [entry["title"] for entry in text_models]
+    assert titles == sorted(titles, key=str.lower) and title in titles
+    assert {"local": "model_doc/bob", "title": title} in text_models
+    assert sections["Vision models"] == yaml.safe_load(TOC)[0]["sections"][2]["sections"]
+    assert edited.replace(f"    - local: model_doc/bob\n      title: {title}\n", "") == TOC
+    assert add_toc_entry(TOC, "bert", "bob", title) is None
 
 
 def test_banner_names_the_final_modular_file():
@@ -345,3 +372,67 @@ def test_like_clip_registers_sub_configs(sdist_repo: Path):
     check = python_in(sdist_repo, CLIP_CHECK)
     assert check.returncode == 0, check.stderr[-3000:]
     assert check.stdout.splitlines()[-1] == "OK"
+
+
+def test_the_final_check_refuses_a_tree_that_is_not_clean(sdist_repo: Path):
+    """`like` ends with `modgen check` on what it wrote and touched: a generated file out of step with its modular
+    file (here edited by hand) fails it, with the checker's own report (and `like` then puts everything back)."""
+    from modgen.errors import ModgenError
+    from modgen.scaffold.steps import check_in_place
+    from modgen.transaction import Change
+
+    modeling = sdist_repo / "src" / "transformers" / "models" / "mistral" / "modeling_mistral.py"
+    text = modeling.read_text()
+    modeling.write_text(
+        text.replace("hidden_states = self.norm(hidden_states)", "hidden_states = 2 * hidden_states", 1)
+    )
+    with pytest.raises(ModgenError) as raised:
+        check_in_place(sdist_repo, [Change(modeling, "modify")])
+    assert raised.value.exit_code == 1
+    assert "`modgen check" in raised.value.message and "modeling_mistral.py" in raised.value.message
+    modeling.write_text(text)
+    check_in_place(sdist_repo, [Change(modeling, "modify")])  # clean again
+
+
+def test_differences_with_upstreams_converter_are_said():
+    from modgen.scaffold.upstream import differences
+
+    written = {Path("m/modeling_bob.py"): "a\nb\n", Path("m/configuration_bob.py"): "x\ny\n", Path("m/same.py"): "s\n"}
+    upstream = {"modeling_bob.py": "b\na\n", "configuration_bob.py": "x\nz\n", "same.py": "s\n", "extra_bob.py": ""}
+    assert differences(written, upstream) == [
+        "modeling_bob.py: the same lines in another order",
+        "configuration_bob.py: 1 line differs",
+        "extra_bob.py: written by upstream's converter, not by modgen",
+    ]
+
+
+@pytest.mark.parametrize("parent", ["mistral", "detr"])
+def test_registration_keeps_ruff_format_clean(sdist_repo: Path, parent: str):
+    """mistral's tokenizer entry spans five lines, detr's segmentation mapping holds one entry: the added entries
+    are laid out as `ruff format` lays them out, and nothing else in the files moves."""
+    from modgen.formatting import ruff_binary, ruff_config_for
+
+    repo = Repository.discover(sdist_repo)
+    plan = make_plan(repo, parent, f"zz_{parent}")
+    with Transaction(repo.root) as transaction:
+        register(plan.context, transaction, plan.entries, "", ["configuration", "modeling"])
+        transaction.commit()
+    edited = [line.split("\t")[2] for line in _git(sdist_repo, "diff", "--numstat").splitlines()]
+    assert any(path.endswith("tokenization_auto.py") or path.endswith("modeling_auto.py") for path in edited)
+    check = subprocess.run(
+        [ruff_binary(), "format", "--check", "--config", str(ruff_config_for(sdist_repo)), *edited],
+        cwd=sdist_repo,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+    removed = [
+        line
+        for line in _git(sdist_repo, "diff", "-U0").splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
+    assert removed == [], removed  # only additions
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
