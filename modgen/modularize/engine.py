@@ -1,0 +1,109 @@
+"""Modularizing one model: plan, write, flatten, compare, repair, until the modular file gives the target back.
+
+The first plan states the least: classes that differ from their parent, public classes nothing pulls in,
+functions no parent holds alike. Each round flattens the candidate with modgen's flattener and compares with the
+target files; what comes back different is stated more explicitly (a class out of place is written where the
+target has it, a class that does not merge back is kept whole, a function written out) and the next round
+checks again. A modular file is only ever returned with the check of its own flattening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from modgen.modular.convert import casing_for
+from modgen.modularize.classes import whole, TargetClass
+from modgen.modularize.imports import Binding
+from modgen.modularize.parents import ParentModules, parent_module
+from modgen.modularize.plan import Plan, build_plan, close
+from modgen.modularize.target import TargetModel
+from modgen.modularize.verify import Check, check, format_modular
+from modgen.modularize.writer import render
+from modgen.repo import TransformersTree
+
+
+MAX_ROUNDS = 12
+
+
+@dataclass
+class Result:
+    target: TargetModel
+    text: str  # the modular file
+    plan: Plan
+    check: Check
+    rounds: int
+
+
+def no_inherit_binding(target: TargetModel) -> Binding:
+    inside = TransformersTree.containing(target.folder) is not None
+    return Binding("...utils.generic" if inside else "transformers.utils.generic", "no_inherit_decorator")
+
+
+def modularize_model(
+    target: TargetModel, parent_paths: list[Path], tree: TransformersTree, config: Path
+) -> Result:
+    casing = casing_for(tree)
+    modules = [parent_module(path, tree) for path in parent_paths]
+    absolute = TransformersTree.containing(target.folder) is None
+    parents = ParentModules(modules, target.name, casing, absolute)
+    prefixes = {module.key: target.name for module in modules}
+    plan = build_plan(target, parents, casing, prefixes)
+    binding = no_inherit_binding(target)
+    rounds = 0
+    while True:
+        rounds += 1
+        close(plan, binding)
+        text = render(plan)
+        result = check(text, target, tree, config)
+        if result.byte_identical or rounds >= MAX_ROUNDS or not repair(plan, result):
+            break
+    formatted = format_modular(text, target.modular_path, config)
+    if formatted != text:
+        formatted_result = check(formatted, target, tree, config)
+        if _score(formatted_result) >= _score(result):
+            text, result = formatted, formatted_result
+    return Result(target, text, plan, result, rounds)
+
+
+def _score(result: Check) -> tuple[int, int]:
+    return (
+        sum(f.byte_identical for f in result.files) if result.error is None else -1,
+        sum(f.ast_identical for f in result.files) if result.error is None else -1,
+    )
+
+
+def repair(plan: Plan, result: Check) -> bool:
+    """State more of what did not come back; False when there is nothing left to try."""
+    before = (set(plan.written), {n: c.parent for n, c in plan.classes.items()}, _modes(plan))
+    if result.error is not None:
+        for name, class_plan in plan.classes.items():
+            if class_plan.parent is not None and name in result.error:
+                _keep_whole(plan, name, f"the flattener refused it: {result.error}")
+    for file in result.files:
+        if file.byte_identical:
+            continue
+        for name in file.differing + file.missing:
+            if name in plan.classes:
+                if name in plan.written or plan.classes[name].identical:
+                    if plan.classes[name].parent is not None:
+                        _keep_whole(plan, name, "its merge with the parent's class does not give it back")
+                plan.written.add(name)
+            elif name in plan.definitions:
+                plan.definitions[name].mode = "define"
+        for name in file.misplaced:
+            if name in plan.classes and name not in plan.written:
+                plan.written.add(name)
+                plan.pinned.add(name)
+                break
+    after = (set(plan.written), {n: c.parent for n, c in plan.classes.items()}, _modes(plan))
+    return after != before
+
+
+def _modes(plan: Plan) -> dict[str, str]:
+    return {name: definition.mode for name, definition in plan.definitions.items()}
+
+
+def _keep_whole(plan: Plan, name: str, reason: str) -> None:
+    file = plan.target.files[plan.class_files[name]]
+    plan.classes[name] = whole(TargetClass.of_text(file.object(name).text), reason)

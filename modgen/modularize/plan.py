@@ -1,0 +1,228 @@
+"""What the modular file states: a plan per class and per function or assignment of the target.
+
+Every class of the target gets a `ClassPlan` (the parent class it inherits from, chosen class by class among
+all the parent modules as the one that needs the fewest lines, or the class whole). Then:
+
+* a class is written in the modular file when it differs from its parent, when it is public and no written
+  class pulls it in, or when the modular file's own code reads its name; otherwise the flattener pulls the
+  parent's class in, renamed, where it is needed;
+* a function or assignment is left to the flattener when every parent that has it has it alike, imported
+  from a parent that has it alike (which makes that version the one every parent uses), or written out;
+* the modular file imports every name its code reads (`imports.py`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections import deque
+from dataclasses import dataclass, field
+
+from modgen.modular.casing import Casing
+from modgen.modular.mapper import ast_loaded_names, ast_names
+from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, whole
+from modgen.modularize.code import same_code
+from modgen.modularize.imports import Binding, read_bindings
+from modgen.modularize.parents import ParentModules
+from modgen.modularize.target import TargetModel, TopObject
+
+
+BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__class__", "self", "cls"}
+NO_INHERIT = "no_inherit_decorator"
+
+
+@dataclass
+class Definition:
+    """A function or assignment of the target, and the parent modules that hold it alike or not."""
+
+    name: str
+    kind: str
+    text: str
+    file_type: str
+    alike: list[str]  # parent module keys holding it alike (renamed)
+    unlike: list[str]  # parent module keys holding another version
+    mode: str = "pulled"  # "pulled" (left to the flattener), "import" (from `alike[0]`), "define"
+
+    @property
+    def default_mode(self) -> str:
+        if not self.alike:
+            return "define"
+        return "pulled" if not self.unlike else "import"
+
+
+@dataclass
+class Plan:
+    target: TargetModel
+    parents: ParentModules
+    prefixes: dict[str, str]  # parent module key -> snake prefix
+    classes: dict[str, ClassPlan]
+    class_files: dict[str, str]  # class -> file type
+    definitions: dict[str, Definition]
+    written: set[str] = field(default_factory=set)  # classes the modular file states
+    bindings: dict[str, Binding] = field(default_factory=dict)  # what the target files import, by bound name
+    imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
+    unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
+    pinned: set[str] = field(default_factory=set)  # classes written to keep the target's order
+
+    def objects(self) -> list[tuple[str, TopObject]]:
+        """(file type, object) of every target file, in the modular file's order: configuration first."""
+        order = sorted(self.target.files, key=lambda t: (t != "configuration", list(self.target.files).index(t)))
+        return [(t, obj) for t in order for obj in self.target.files[t].objects]
+
+
+def build_plan(target: TargetModel, parents: ParentModules, casing: Casing, prefixes: dict[str, str]) -> Plan:
+    model_cased = casing.cased(target.name)
+    classes, class_files, definitions = {}, {}, {}
+    bindings: dict[str, Binding] = {}
+    for file_type, file in target.files.items():
+        for name, binding in read_bindings(file.mapper.imports).items():
+            bindings.setdefault(name, binding)
+        for obj in file.objects:
+            if obj.kind == "class":
+                classes[obj.name] = choose_parent(TargetClass.of_text(obj.text), parents, prefixes, casing, model_cased)
+                class_files[obj.name] = file_type
+            elif obj.kind in ("function", "assignment") and obj.name not in definitions:
+                definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
+    plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings)
+    for definition in definitions.values():
+        definition.mode = definition.default_mode
+    plan.written = initial_written(plan)
+    return plan
+
+
+def choose_parent(
+    target: TargetClass, parents: ParentModules, prefixes: dict[str, str], casing: Casing, model_cased: str
+) -> ClassPlan:
+    """The parent class that states `target` in the fewest lines, or the class whole."""
+    best: ClassPlan | None = None
+    reasons = []
+    for key, prefix in prefixes.items():
+        parent = parents.class_of(key, prefix, target.name)
+        if parent is None:
+            continue
+        try:
+            plan = diff_class(target, parent, casing, model_cased)
+        except CannotInherit as reason:
+            reasons.append(f"{parent.name}: {reason}")
+            continue
+        if best is None or (plan.lines, plan.tokens) < (best.lines, best.tokens):
+            best = plan
+    kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
+    if best is None or (best.lines, best.tokens) >= (kept_whole.lines, kept_whole.tokens):
+        return kept_whole
+    return best
+
+
+def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes: dict[str, str]) -> Definition:
+    alike, unlike = [], []
+    for key, prefix in prefixes.items():
+        mapper = parents.mapper(key, prefix)
+        entry = (mapper.functions if obj.kind == "function" else mapper.assignments).get(obj.name)
+        if entry is None:
+            continue
+        (alike if same_code(entry.code, obj.text, in_class=False) else unlike).append(key)
+    return Definition(obj.name, obj.kind, obj.text, file_type, alike, unlike)
+
+
+def initial_written(plan: Plan) -> set[str]:
+    """The classes that differ from their parent, and the public ones no written class pulls in."""
+    written = {name for name, class_plan in plan.classes.items() if not class_plan.identical}
+    reachable = _reachable(plan, {n for n in written if plan.classes[n].parent is not None})
+    for file in plan.target.files.values():
+        public = set(file.all_names)
+        for obj in file.objects:
+            if obj.kind == "class" and obj.name not in reachable and (obj.name in public or obj.name not in written):
+                written.add(obj.name)
+    return written
+
+
+def _reachable(plan: Plan, start: set[str]) -> set[str]:
+    """The classes a written class pulls in, through the classes it pulls in (token-level, as the flattener)."""
+    names = {name: _class_names(plan, name) for name in plan.classes}
+    seen, queue = set(), deque(start)
+    while queue:
+        current = queue.popleft()
+        for other in names[current]:
+            if other in plan.classes and other != current and other not in seen:
+                if plan.class_files[other] != plan.class_files[current]:
+                    continue  # another file's class is imported, not copied
+                seen.add(other)
+                queue.append(other)
+    return seen
+
+
+def _class_names(plan: Plan, name: str) -> set[str]:
+    obj = plan.target.files[plan.class_files[name]].object(name)
+    return ast_names(ast.parse(obj.text))
+
+
+# The modular file's own names ----------------------------------------------------------------------------------
+
+
+def written_code(plan: Plan) -> list[str]:
+    texts = []
+    for _, obj in plan.objects():
+        if obj.kind == "class" and obj.name in plan.written:
+            texts.append(plan.classes[obj.name].text)
+        elif obj.kind in ("function", "assignment") and plan.definitions[obj.name].mode == "define":
+            texts.append(obj.text)
+        elif obj.kind == "getattr":
+            texts.append(obj.text)
+    return texts
+
+
+def close(plan: Plan, no_inherit: Binding) -> None:
+    """Write or import everything the modular file's code reads; set `plan.imports`."""
+    while True:
+        defined = set(plan.written) | {n for n, d in plan.definitions.items() if d.mode == "define"}
+        imports: dict[str, Binding] = {}
+        added = False
+        for text in written_code(plan):
+            for name in sorted(ast_loaded_names(ast.parse(text.lstrip("\n")))):
+                if name in defined or name in imports:
+                    continue
+                if name in plan.classes:
+                    plan.written.add(name)
+                    added = True
+                elif name in plan.definitions:
+                    definition = plan.definitions[name]
+                    if definition.alike:
+                        module = plan.parents.import_module(definition.alike[0], plan.target.modular_path, None)
+                        imports[name] = Binding(module, name)
+                    else:
+                        definition.mode = "define"
+                        added = True
+                elif name == NO_INHERIT:
+                    imports[name] = no_inherit
+                elif name in plan.bindings:
+                    imports[name] = plan.bindings[name]
+        for class_plan in (plan.classes[n] for n in plan.written):
+            if class_plan.parent is not None:
+                parent = class_plan.parent
+                module = plan.parents.import_module(parent.module.key, plan.target.modular_path, None)
+                imports.setdefault(parent.name, Binding(module, parent.name))
+        if not added:
+            break
+    plan.imports = list(imports.values())
+    trees = [ast.parse(text.lstrip("\n")) for text in written_code(plan)]
+    read = set().union(*(ast_loaded_names(tree) for tree in trees))
+    local = set().union(*(_bound_names(tree) for tree in trees))
+    plan.unresolved = read - local - defined - imports.keys() - BUILTINS - plan.classes.keys()
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Names the code binds itself: parameters, assigned names, loop and comprehension variables, nested
+    definitions (a read of one of them is no global the modular file must import)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound

@@ -1,0 +1,139 @@
+"""Verified by construction: the modular file is flattened with modgen's flattener and compared with the target.
+
+The candidate is converted from its text (`convert_source`, as if it lay next to the target files), formatted with
+the repository's ruff settings as `modgen flatten` formats, and each generated file compared with the target
+file of its type: byte for byte (the banner's path line aside), else by syntax tree. Where a file differs, the
+comparison says which objects differ, which are missing or extra, and the first one out of place: what the
+engine repairs next.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modgen.errors import ModgenError
+from modgen.formatting import format_sources
+from modgen.modular.batch import without_banner_path
+from modgen.modular.convert import convert_source
+from modgen.modularize.code import same_code
+from modgen.modularize.target import TargetModel, parse_target, strip_banner
+from modgen.repo import TransformersTree, split_file_name
+
+
+@dataclass
+class FileCheck:
+    """One generated file against the target file of its type."""
+
+    name: str
+    byte_identical: bool = False
+    ast_identical: bool = False
+    differing: list[str] = field(default_factory=list)  # objects whose code differs
+    missing: list[str] = field(default_factory=list)  # in the target, not generated
+    extra: list[str] = field(default_factory=list)  # generated, not in the target
+    misplaced: list[str] = field(default_factory=list)  # (target order) the first objects out of place
+    imports_differ: bool = False
+    diff: str = ""
+
+    @property
+    def status(self) -> str:
+        return "identical" if self.byte_identical else "same AST" if self.ast_identical else "differs"
+
+
+@dataclass
+class Check:
+    files: list[FileCheck]
+    outputs: dict[str, str]
+    error: str | None = None  # the flattener refused the candidate
+
+    @property
+    def byte_identical(self) -> bool:
+        return self.error is None and all(f.byte_identical for f in self.files)
+
+    @property
+    def ast_identical(self) -> bool:
+        return self.error is None and all(f.ast_identical for f in self.files)
+
+
+def flatten_text(text: str, modular_path: Path, tree: TransformersTree, config: Path) -> dict[str, str]:
+    """The files the modular `text` generates, formatted, by file name."""
+    outputs, _ = convert_source(text, modular_path, tree)
+    return format_sources(outputs, config)
+
+
+def format_modular(text: str, modular_path: Path, config: Path) -> str:
+    """The modular file as ruff leaves it (`check --fix`, `format`), as transformers keeps its modular files."""
+    return format_sources({modular_path.name: text}, config)[modular_path.name]
+
+
+def check(text: str, target: TargetModel, tree: TransformersTree, config: Path) -> Check:
+    try:
+        outputs = flatten_text(text, target.modular_path, tree, config)
+    except ModgenError as error:
+        return Check([], {}, error=str(error))
+    files = []
+    for file_type, file in target.files.items():
+        name = file.path.name
+        produced = outputs.get(name)
+        files.append(compare(name, produced, file.text, generated=file.generated))
+    for name in outputs:
+        if split_file_name(name)[0] not in target.files:
+            files.append(FileCheck(name, extra=["the whole file"]))
+    return Check(files, outputs)
+
+
+def comparable(text: str, *, generated: bool) -> str:
+    return without_banner_path(text) if generated else strip_banner(text)
+
+
+def same_ast(first: str, second: str) -> bool:
+    try:
+        return ast.dump(ast.parse(first)) == ast.dump(ast.parse(second))
+    except SyntaxError:
+        return False
+
+
+def compare(name: str, produced: str | None, expected: str, *, generated: bool) -> FileCheck:
+    result = FileCheck(name)
+    if produced is None:
+        result.missing = ["the whole file"]
+        return result
+    mine, theirs = comparable(produced, generated=generated), comparable(expected, generated=generated)
+    result.byte_identical = mine == theirs
+    if result.byte_identical:
+        result.ast_identical = True
+        return result
+    result.ast_identical = same_ast(mine, theirs)
+    result.diff = "".join(
+        difflib.unified_diff(
+            theirs.splitlines(keepends=True), mine.splitlines(keepends=True), f"input/{name}", f"flattened/{name}"
+        )
+    )
+    _locate(result, produced, expected)
+    return result
+
+
+def _locate(result: FileCheck, produced: str, expected: str) -> None:
+    """Which objects differ, are missing or extra, and where the order first goes wrong."""
+    path = Path(result.name)
+    mine, theirs = parse_target(path, produced), parse_target(path, expected)
+    my_objects = {o.name: o for o in mine.objects}
+    their_objects = {o.name: o for o in theirs.objects}
+    result.missing = [name for name in their_objects if name not in my_objects]
+    result.extra = [name for name in my_objects if name not in their_objects]
+    for name, obj in their_objects.items():
+        other = my_objects.get(name)
+        if other is not None and other.text.strip() != obj.text.strip():
+            if not same_code(other.text, obj.text, in_class=False) or other.text.strip("\n") != obj.text.strip("\n"):
+                result.differing.append(name)
+    mine_order = [name for name in my_objects if name in their_objects]
+    their_order = [name for name in their_objects if name in my_objects]
+    for index, (one, other) in enumerate(zip(mine_order, their_order)):
+        if one != other:
+            result.misplaced = [other, one]
+            break
+    result.imports_differ = [u.text.strip() for u in mine.mapper.imports] != [
+        u.text.strip() for u in theirs.mapper.imports
+    ]
