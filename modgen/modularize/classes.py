@@ -64,6 +64,7 @@ class ClassPlan:
     text: str  # the modular class, with the blank lines above it
     forms: dict[str, str] = field(default_factory=dict)  # method -> form used (full, unroll, delete, new, ...)
     reason: str = ""  # why the class is kept whole, when it is
+    alike: frozenset[str] = frozenset()  # the parent modules whose class of that name is this class, renamed
 
     @property
     def identical(self) -> bool:

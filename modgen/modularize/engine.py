@@ -19,7 +19,7 @@ from modgen.modularize.parents import ParentModules, parent_module
 from modgen.modularize.plan import Plan, build_plan, close
 from modgen.modularize.target import TargetModel
 from modgen.modularize.verify import Check, check, format_modular
-from modgen.modularize.writer import render
+from modgen.modularize.writer import header_variant, render
 from modgen.repo import TransformersTree
 
 
@@ -54,23 +54,11 @@ def modularize_model(
     while True:
         rounds += 1
         close(plan, binding)
-        text = render(plan)
+        text = header_variant(plan, format_modular(render(plan), target.modular_path, config))
         result = check(text, target, tree, config)
         if result.byte_identical or rounds >= MAX_ROUNDS or not repair(plan, result):
             break
-    formatted = format_modular(text, target.modular_path, config)
-    if formatted != text:
-        formatted_result = check(formatted, target, tree, config)
-        if _score(formatted_result) >= _score(result):
-            text, result = formatted, formatted_result
     return Result(target, text, plan, result, rounds)
-
-
-def _score(result: Check) -> tuple[int, int]:
-    return (
-        sum(f.byte_identical for f in result.files) if result.error is None else -1,
-        sum(f.ast_identical for f in result.files) if result.error is None else -1,
-    )
 
 
 def repair(plan: Plan, result: Check) -> bool:
@@ -91,13 +79,58 @@ def repair(plan: Plan, result: Check) -> bool:
                 plan.written.add(name)
             elif name in plan.definitions:
                 plan.definitions[name].mode = "define"
-        for name in file.misplaced:
-            if name in plan.classes and name not in plan.written:
-                plan.written.add(name)
-                plan.pinned.add(name)
-                break
+        if file.misplaced:
+            _reorder(plan, file.name, *file.misplaced)
     after = (set(plan.written), {n: c.parent for n, c in plan.classes.items()}, _modes(plan))
     return after != before
+
+
+def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
+    """`found` came where the target has `expected`: write a class that was left to the flattener where the
+    modular file has it (the cheapest move); else take the functions from another parent (they come in the
+    order of the parent of the class that pulls them in); else state a function more explicitly (imported from
+    a parent, then written out: a function the modular file writes goes after the parent's functions)."""
+    for name in (expected, found):
+        if name in plan.classes and name not in plan.written:
+            plan.written.add(name)
+            plan.pinned.add(name)
+            return
+    puller = _next_written_class(plan, file_name, expected)
+    if puller is not None and expected in plan.definitions:
+        current = plan.classes[puller]
+        plan.tried.add((puller, current.parent.module.key if current.parent else ""))
+        for option in plan.alternatives.get(puller, []):
+            key = (puller, option.parent.module.key if option.parent else "")
+            if option is current or key in plan.tried or option.parent is None:
+                continue
+            plan.tried.add(key)
+            plan.classes[puller] = option
+            return
+    for name in (found, expected):
+        definition = plan.definitions.get(name)
+        if definition is None:
+            continue
+        for mode in ("import", "define") if definition.alike else ("define",):
+            if mode != definition.mode and _try(plan, name, mode):
+                return
+
+
+def _next_written_class(plan: Plan, file_name: str, name: str) -> str | None:
+    """The first class the modular file writes after `name` in the target file: the one that pulls it in."""
+    file = next(f for f in plan.target.files.values() if f.path.name == file_name)
+    names = [o.name for o in file.objects]
+    if name not in names:
+        return None
+    return next((n for n in names[names.index(name) :] if n in plan.written and n in plan.classes), None)
+
+
+def _try(plan: Plan, name: str, mode: str) -> bool:
+    """Set a definition's mode unless tried before."""
+    if (name, mode) in plan.tried:
+        return False
+    plan.tried.add((name, mode))
+    plan.definitions[name].mode = mode
+    return True
 
 
 def _modes(plan: Plan) -> dict[str, str]:

@@ -63,6 +63,9 @@ class Plan:
     imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
     unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
     pinned: set[str] = field(default_factory=set)  # classes written to keep the target's order
+    names_cache: dict[str, set[str]] = field(default_factory=dict)
+    tried: set[tuple[str, str]] = field(default_factory=set)  # (definition, mode) the repairs have tried
+    alternatives: dict[str, list[ClassPlan]] = field(default_factory=dict)  # every class's candidate plans
 
     def objects(self) -> list[tuple[str, TopObject]]:
         """(file type, object) of every target file, in the modular file's order: configuration first."""
@@ -72,30 +75,32 @@ class Plan:
 
 def build_plan(target: TargetModel, parents: ParentModules, casing: Casing, prefixes: dict[str, str]) -> Plan:
     model_cased = casing.cased(target.name)
-    classes, class_files, definitions = {}, {}, {}
+    candidates, class_files, definitions = {}, {}, {}
     bindings: dict[str, Binding] = {}
     for file_type, file in target.files.items():
         for name, binding in read_bindings(file.mapper.imports).items():
             bindings.setdefault(name, binding)
         for obj in file.objects:
             if obj.kind == "class":
-                classes[obj.name] = choose_parent(TargetClass.of_text(obj.text), parents, prefixes, casing, model_cased)
+                target_class = TargetClass.of_text(obj.text)
+                candidates[obj.name] = class_candidates(target_class, parents, prefixes, casing, model_cased)
                 class_files[obj.name] = file_type
             elif obj.kind in ("function", "assignment") and obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
+    classes = choose_parents(candidates)
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings)
+    plan.alternatives = candidates
     for definition in definitions.values():
         definition.mode = definition.default_mode
     plan.written = initial_written(plan)
     return plan
 
 
-def choose_parent(
+def class_candidates(
     target: TargetClass, parents: ParentModules, prefixes: dict[str, str], casing: Casing, model_cased: str
-) -> ClassPlan:
-    """The parent class that states `target` in the fewest lines, or the class whole."""
-    best: ClassPlan | None = None
-    reasons = []
+) -> list[ClassPlan]:
+    """Every way of stating `target`: inheriting from each parent module's class of that name, and whole (last)."""
+    candidates, reasons, alike = [], [], set()
     for key, prefix in prefixes.items():
         parent = parents.class_of(key, prefix, target.name)
         if parent is None:
@@ -105,12 +110,32 @@ def choose_parent(
         except CannotInherit as reason:
             reasons.append(f"{parent.name}: {reason}")
             continue
-        if best is None or (plan.lines, plan.tokens) < (best.lines, best.tokens):
-            best = plan
+        if plan.identical:
+            alike.add(key)
+        candidates.append(plan)
     kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
-    if best is None or (best.lines, best.tokens) >= (kept_whole.lines, kept_whole.tokens):
-        return kept_whole
-    return best
+    candidates = [c for c in candidates if (c.lines, c.tokens) < (kept_whole.lines, kept_whole.tokens)]
+    for candidate in [*candidates, kept_whole]:
+        candidate.alike = frozenset(alike)
+    return [*candidates, kept_whole]
+
+
+def choose_parents(candidates: dict[str, list[ClassPlan]]) -> dict[str, ClassPlan]:
+    """Each class's shortest statement; between equally short ones, the parent module that states the most
+    classes shortest (the model the target was built from: its functions and order are the target's)."""
+    votes: dict[str, int] = {}
+    for options in candidates.values():
+        best = min((c.lines, c.tokens) for c in options)
+        for option in options:
+            if option.parent is not None and (option.lines, option.tokens) == best:
+                votes[option.parent.module.key] = votes.get(option.parent.module.key, 0) + 1
+    return {
+        name: min(
+            options,
+            key=lambda c: (c.lines, c.tokens, -votes.get(c.parent.module.key, 0) if c.parent is not None else 0),
+        )
+        for name, options in candidates.items()
+    }
 
 
 def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes: dict[str, str]) -> Definition:
@@ -125,35 +150,44 @@ def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes
 
 
 def initial_written(plan: Plan) -> set[str]:
-    """The classes that differ from their parent, and the public ones no written class pulls in."""
+    """The classes that differ from their parent, those no written class pulls in, and those a written class would
+    pull in from a parent whose class of that name is another."""
     written = {name for name, class_plan in plan.classes.items() if not class_plan.identical}
-    reachable = _reachable(plan, {n for n in written if plan.classes[n].parent is not None})
-    for file in plan.target.files.values():
-        public = set(file.all_names)
-        for obj in file.objects:
-            if obj.kind == "class" and obj.name not in reachable and (obj.name in public or obj.name not in written):
-                written.add(obj.name)
-    return written
+    while True:
+        pulled = _pulled(plan, written)
+        more = {name for name, modules in pulled.items() if not modules <= plan.classes[name].alike}
+        more |= {name for name in plan.classes if name not in pulled}
+        if more <= written:
+            return written
+        written |= more
 
 
-def _reachable(plan: Plan, start: set[str]) -> set[str]:
-    """The classes a written class pulls in, through the classes it pulls in (token-level, as the flattener)."""
-    names = {name: _class_names(plan, name) for name in plan.classes}
-    seen, queue = set(), deque(start)
-    while queue:
-        current = queue.popleft()
-        for other in names[current]:
-            if other in plan.classes and other != current and other not in seen:
-                if plan.class_files[other] != plan.class_files[current]:
-                    continue  # another file's class is imported, not copied
-                seen.add(other)
-                queue.append(other)
-    return seen
+def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
+    """The classes the written classes pull in (token-level, as the flattener, through the classes they pull in),
+    each with the parent modules it would be pulled from."""
+    pulled: dict[str, set[str]] = {}
+    for start in written:
+        parent = plan.classes[start].parent
+        if parent is None:
+            continue
+        seen, queue = set(), deque([start])
+        while queue:
+            current = queue.popleft()
+            for other in _class_names(plan, current):
+                if other in plan.classes and other not in written and other not in seen:
+                    if plan.class_files[other] != plan.class_files[current]:
+                        continue  # another file's class is imported, not copied
+                    seen.add(other)
+                    queue.append(other)
+                    pulled.setdefault(other, set()).add(parent.module.key)
+    return pulled
 
 
 def _class_names(plan: Plan, name: str) -> set[str]:
-    obj = plan.target.files[plan.class_files[name]].object(name)
-    return ast_names(ast.parse(obj.text))
+    if name not in plan.names_cache:
+        obj = plan.target.files[plan.class_files[name]].object(name)
+        plan.names_cache[name] = ast_names(ast.parse(obj.text))
+    return plan.names_cache[name]
 
 
 # The modular file's own names ----------------------------------------------------------------------------------
