@@ -237,6 +237,11 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 imports.setdefault(parent.name, Binding(module, parent.name))
         if not added:
             break
+    for binding in list(imports.values()):
+        if binding.guard:  # `if is_torch_available():` reads its own name
+            for name in ast_loaded_names(ast.parse(binding.guard)):
+                if name in plan.bindings and name not in imports:
+                    imports[name] = plan.bindings[name]
     plan.imports = list(imports.values())
     trees = [ast.parse(text.lstrip("\n")) for text in written_code(plan)]
     read = set().union(*(ast_loaded_names(tree) for tree in trees))

@@ -22,7 +22,7 @@ from modgen.modularize.target import TargetFile
 
 def render(plan: Plan) -> str:
     """The modular file (not formatted yet: ruff formats it as it does the generated files)."""
-    pieces = [_comment_header(plan) + ("\n" if all(_blank_after_header(f) for f in _files(plan)) else "")]
+    pieces = [_comment_header(plan) + "\n" * _shared_blanks(plan)]
     pieces.append(imports.render(plan.imports))
     written_definitions = set()
     for _, obj in plan.objects():
@@ -46,8 +46,8 @@ def _files(plan: Plan) -> list[TargetFile]:
 
 
 def _simple(text: str) -> str:
-    """A simple statement with the blank lines the target has above it (at least a line break)."""
-    return text if text.startswith("\n") else "\n" + text
+    """A simple statement with the blank lines the target has above it (ruff puts two after a definition)."""
+    return text
 
 
 def _all_leading(plan: Plan) -> str:
@@ -63,49 +63,49 @@ def _all_leading(plan: Plan) -> str:
 
 def _comment_header(plan: Plan) -> str:
     """The licence comments of the target files, without the blank lines after them."""
-    header = _files(plan)[0].header
+    return _comment_header_of(_files(plan)[0].header)
+
+
+def _comment_header_of(header: str) -> str:
     lines = header.splitlines(keepends=True)
     while lines and not lines[-1].strip():
         lines.pop()
     return "".join(lines)
 
 
-def _blank_after_header(file: TargetFile) -> bool:
-    """Whether a blank line separates the file's leading comments from its code."""
-    lines = file.body_text.splitlines()
-    number = len(file.header.splitlines())
-    if file.header.strip() == "":
-        return False
-    if file.header.splitlines()[-1].strip() == "":
-        return True
-    # A module docstring first (a file written by hand): the blank line is the one after it.
-    tree = ast.parse(file.body_text)
-    if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant):
-        end = tree.body[0].end_lineno
-        return end < len(lines) and not lines[end].strip()
-    return number < len(lines) and not lines[number].strip()
+def _blanks_after_header(file: TargetFile) -> int:
+    """The blank lines between the file's leading comments and its code."""
+    if not file.header.strip():
+        return 0
+    lines = file.header.splitlines()
+    return len(lines) - len(_comment_header_of(file.header).splitlines())
+
+
+def _shared_blanks(plan: Plan) -> int:
+    """The blank lines every target file has after its licence: the modular file's header ends with them."""
+    return min(_blanks_after_header(f) for f in _files(plan))
 
 
 def header_variant(plan: Plan, formatted: str) -> str:
     """`formatted` (the rendered modular file, formatted), with a module docstring between the licence and the
-    imports when that gives more target files their blank line after the licence than a plain header does."""
+    imports when that gives more target files their blank lines after the licence than a plain header does:
+    the first import then brings one more blank line into the files that keep it."""
     files = _files(plan)
-    wanted = [_blank_after_header(f) for f in files]
-    if len(set(wanted)) < 2 or not _comment_header(plan):
+    shared = _shared_blanks(plan)
+    extra = [_blanks_after_header(f) - shared for f in files]
+    header = _comment_header(plan)
+    if not any(extra) or not header:
         return formatted
     tree = ast.parse(formatted)
     first = next((s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))), None)
     if first is None:
         return formatted
     first_names = {binding.bound for binding in read_bindings_of(first)}
-    predicted = [bool(first_names & read_bindings(f.mapper.imports).keys()) for f in files]
-    plain = max(sum(wanted), len(wanted) - sum(wanted))
-    with_docstring = sum(p == w for p, w in zip(predicted, wanted))
-    if with_docstring <= plain:
+    predicted = [int(bool(first_names & read_bindings(f.mapper.imports).keys())) for f in files]
+    if sum(p == e for p, e in zip(predicted, extra)) <= sum(e == 0 for e in extra):
         return formatted
-    header = _comment_header(plan)
     rest = formatted[len(header) :].lstrip("\n")
-    return f"{header}{_docstring(plan)}\n\n{rest}"
+    return f"{header}{chr(10) * shared}{_docstring(plan)}\n\n{rest}"
 
 
 def read_bindings_of(statement: ast.stmt):
