@@ -33,8 +33,9 @@ def render(plan: Plan) -> str:
             if plan.definitions[obj.name].mode == "define" and obj.name not in written_definitions:
                 written_definitions.add(obj.name)
                 pieces.append(_simple(obj.text) if obj.kind == "assignment" else "\n\n" + obj.text.lstrip("\n"))
-        elif obj.kind == "getattr":
-            pieces.append(_simple(obj.text))
+    # The `__getattr__` shim goes right before `__all__` in the generated file: so it does here, for the blank
+    # lines between them.
+    pieces += [_simple(obj.text) for _, obj in plan.objects() if obj.kind == "getattr"]
     names = [name for file in _files(plan) for name in file.all_names]
     if names:
         pieces.append(_all_leading(plan) + "__all__ = [" + ", ".join(f'"{n}"' for n in dict.fromkeys(names)) + "]\n")
@@ -57,8 +58,8 @@ def _all_leading(plan: Plan) -> str:
         objects = file.objects
         if unit is not None and objects and objects[-1].kind in ("assignment", "getattr"):
             text = unit.text
-            return "\n" * (len(text) - len(text.lstrip("\n")) + 1)
-    return "\n\n\n"
+            return "\n" * (len(text) - len(text.lstrip("\n")))
+    return "\n\n"
 
 
 def _comment_header(plan: Plan) -> str:
@@ -87,25 +88,41 @@ def _shared_blanks(plan: Plan) -> int:
 
 
 def header_variant(plan: Plan, formatted: str) -> str:
-    """`formatted` (the rendered modular file, formatted), with a module docstring between the licence and the
-    imports when that gives more target files their blank lines after the licence than a plain header does:
-    the first import then brings one more blank line into the files that keep it."""
+    """`formatted` (the rendered modular file, formatted) with the layout above its imports that gives the most
+    target files their blank lines after the licence.
+
+    A generated file gets the modular file's leading comment lines with the blank lines after them, then the
+    blank lines above its first import: an import that opens an isort section has one above it, and so has the
+    first import after a module docstring. So the choice is the number of blank lines after the licence, and
+    whether a docstring stands between it and the imports.
+    """
     files = _files(plan)
-    shared = _shared_blanks(plan)
-    extra = [_blanks_after_header(f) - shared for f in files]
+    wanted = [_blanks_after_header(f) for f in files]
     header = _comment_header(plan)
-    if not any(extra) or not header:
+    if not header:
         return formatted
     tree = ast.parse(formatted)
-    first = next((s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))), None)
-    if first is None:
-        return formatted
-    first_names = {binding.bound for binding in read_bindings_of(first)}
-    predicted = [int(bool(first_names & read_bindings(f.mapper.imports).keys())) for f in files]
-    if sum(p == e for p, e in zip(predicted, extra)) <= sum(e == 0 for e in extra):
-        return formatted
+    lines = formatted.splitlines()
+    statements = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    opens = [i > 0 and not lines[s.lineno - 2].strip() for i, s in enumerate(statements)]
+    names = [{b.bound for b in read_bindings_of(s)} for s in statements]
+    best = None
+    for docstring in (False, True):
+        leads = []
+        for file in files:
+            used = read_bindings(file.mapper.imports).keys()
+            first = next((i for i, bound in enumerate(names) if bound & used), None)
+            leads.append(None if first is None else int(opens[first] or (docstring and first == 0)))
+        shared = [n - lead for n, lead in zip(wanted, leads) if lead is not None and n >= lead]
+        blanks = max(set(shared), key=shared.count) if shared else min(wanted)
+        score = sum(lead is None or n - lead == blanks for n, lead in zip(wanted, leads))
+        if best is None or score > best[0]:
+            best = (score, docstring, blanks)
+    _, docstring, blanks = best
     rest = formatted[len(header) :].lstrip("\n")
-    return f"{header}{chr(10) * shared}{_docstring(plan)}\n\n{rest}"
+    if docstring:
+        return f"{header}{chr(10) * blanks}{_docstring(plan)}\n\n{rest}"
+    return f"{header}{chr(10) * blanks}{rest}"
 
 
 def read_bindings_of(statement: ast.stmt):
