@@ -63,7 +63,7 @@ def modularize_model(
 
 def repair(plan: Plan, result: Check) -> bool:
     """State more of what did not come back; False when there is nothing left to try."""
-    before = (set(plan.written), {n: c.parent for n, c in plan.classes.items()}, _modes(plan))
+    before = _state(plan)
     if result.error is not None:
         for name, class_plan in plan.classes.items():
             if class_plan.parent is not None and name in result.error:
@@ -81,8 +81,8 @@ def repair(plan: Plan, result: Check) -> bool:
                 plan.definitions[name].mode = "define"
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
-    after = (set(plan.written), {n: c.parent for n, c in plan.classes.items()}, _modes(plan))
-    return after != before
+        plan.kept_imports.update(file.wrong_imports)
+    return _state(plan) != before
 
 
 def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
@@ -133,8 +133,14 @@ def _try(plan: Plan, name: str, mode: str) -> bool:
     return True
 
 
-def _modes(plan: Plan) -> dict[str, str]:
-    return {name: definition.mode for name, definition in plan.definitions.items()}
+def _state(plan: Plan) -> tuple:
+    """What repairs change, to tell whether a round changed anything."""
+    return (
+        set(plan.written),
+        {name: class_plan.parent for name, class_plan in plan.classes.items()},
+        {name: definition.mode for name, definition in plan.definitions.items()},
+        set(plan.kept_imports),
+    )
 
 
 def _keep_whole(plan: Plan, name: str, reason: str) -> None:

@@ -24,6 +24,9 @@ class Binding:
     name: str
     alias: str | None = None
     guard: str | None = None
+    # Imported for the generated files only (their code, pulled from a parent, reads it; the modular file's does
+    # not): `# noqa: F401` after its comma, where the flattener drops the comment.
+    kept: bool = False
 
     @property
     def bound(self) -> str:
@@ -80,5 +83,8 @@ def render(bindings: list[Binding]) -> str:
 
 def _statement(module: str | None, bindings: list[Binding]) -> list[str]:
     if module is None:
-        return [f"import {binding.clause}\n" for binding in bindings]
+        return [f"import {binding.clause}{'  # noqa: F401' if binding.kept else ''}\n" for binding in bindings]
+    if any(binding.kept for binding in bindings):
+        aliases = "".join(f"    {b.clause},{'  # noqa: F401' if b.kept else ''}\n" for b in bindings)
+        return [f"from {module} import (\n{aliases})\n"]
     return [f"from {module} import {', '.join(binding.clause for binding in bindings)}\n"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -66,6 +67,7 @@ class Plan:
     names_cache: dict[str, set[str]] = field(default_factory=dict)
     tried: set[tuple[str, str]] = field(default_factory=set)  # (definition, mode) the repairs have tried
     alternatives: dict[str, list[ClassPlan]] = field(default_factory=dict)  # every class's candidate plans
+    kept_imports: set[str] = field(default_factory=set)  # names imported for the generated files' sake
 
     def objects(self) -> list[tuple[str, TopObject]]:
         """(file type, object) of every target file, in the modular file's order: configuration first."""
@@ -237,6 +239,9 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 imports.setdefault(parent.name, Binding(module, parent.name))
         if not added:
             break
+    for name in sorted(plan.kept_imports):
+        if name not in imports and name in plan.bindings and name not in defined:
+            imports[name] = dataclasses.replace(plan.bindings[name], kept=True)
     for binding in list(imports.values()):
         if binding.guard:  # `if is_torch_available():` reads its own name
             for name in ast_loaded_names(ast.parse(binding.guard)):

@@ -19,6 +19,7 @@ from modgen.formatting import format_sources
 from modgen.modular.batch import without_banner_path
 from modgen.modular.convert import convert_source
 from modgen.modularize.code import same_code
+from modgen.modularize.imports import read_bindings
 from modgen.modularize.target import TargetModel, parse_target, strip_banner
 from modgen.repo import TransformersTree, split_file_name
 
@@ -35,6 +36,7 @@ class FileCheck:
     extra: list[str] = field(default_factory=list)  # generated, not in the target
     misplaced: list[str] = field(default_factory=list)  # (target order) the first objects out of place
     imports_differ: bool = False
+    wrong_imports: list[str] = field(default_factory=list)  # names imported from elsewhere, or not at all
     diff: str = ""
 
     @property
@@ -137,3 +139,6 @@ def _locate(result: FileCheck, produced: str, expected: str) -> None:
     result.imports_differ = [u.text.strip() for u in mine.mapper.imports] != [
         u.text.strip() for u in theirs.mapper.imports
     ]
+    if result.imports_differ:
+        my_bindings, their_bindings = read_bindings(mine.mapper.imports), read_bindings(theirs.mapper.imports)
+        result.wrong_imports = [name for name, b in their_bindings.items() if my_bindings.get(name) != b]
