@@ -96,7 +96,8 @@ def diff_class(target: TargetClass, parent: ParentClass, casing: Casing, model_c
     """The modular class stating `target` as a subclass of `parent`; raises CannotInherit."""
     mine, theirs = target.pieces, parent.pieces
     header = _header(target, parent, theirs)
-    statements, forms, candidates = _body(mine, theirs, model_cased)
+    base = ast.unparse(target.node.bases[0]) if target.node.bases else None
+    statements, forms, candidates = _body(mine, theirs, model_cased, base)
     # Each method in its shortest form; where the class does not come back so (the unroller's tables are the
     # class's, shared by its methods), every method in full.
     attempts = [{key: options[0] for key, options in candidates.items()}]
@@ -192,7 +193,7 @@ def _is_placeholder(statement: BodyStatement) -> bool:
     return statement.text.strip() in ("pass", "...")
 
 
-def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str):
+def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str, base: str | None):
     """The modular statements: docstring, attributes, then methods (each with its candidate forms)."""
     my_doc, my_attributes, my_methods = _kinds(mine)
     their_doc, their_attributes, their_methods = _kinds(theirs)
@@ -226,7 +227,7 @@ def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str):
     if mine_keys[: len(kept)] != kept:
         raise CannotInherit("its methods come in another order than the parent's, or new ones come first")
     for key in kept:
-        target = methods.Method(my_methods[key].text)
+        target = methods.Method(my_methods[key].text, base)
         parent = methods.Method(their_methods[key].text)
         if same_code(target.text, parent.text) or same_code(_without_leading(target.text), _without_leading(parent.text)):
             continue
@@ -246,7 +247,10 @@ def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str):
             statements[f"delete {key}"] = methods.deletion(their_methods[key].name, model_cased)
             forms[key] = "delete"
     for key in mine_keys[len(kept) :]:
-        statements[f"new {key}"] = "\n" + _without_leading(my_methods[key].text)
+        stated = methods.Method(my_methods[key].text, base).as_stated()
+        if stated is None:
+            raise CannotInherit(f"its method {key} calls super().{key}() and has no base to call explicitly")
+        statements[f"new {key}"] = "\n" + _without_leading(stated)
         forms[key] = "new"
     return statements, forms, candidates_of
 

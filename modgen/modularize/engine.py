@@ -95,6 +95,11 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
             plan.written.add(name)
             plan.pinned.add(name)
             return
+    before = _previous_unwritten_class(plan, file_name, found)
+    if before is not None:  # `found` is written and comes too early: what the target has before it, first
+        plan.written.add(before)
+        plan.pinned.add(before)
+        return
     puller = _next_written_class(plan, file_name, expected)
     if puller is not None and expected in plan.definitions:
         current = plan.classes[puller]
@@ -115,10 +120,23 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
                 return
 
 
+def _previous_unwritten_class(plan: Plan, file_name: str, name: str) -> str | None:
+    """The nearest class before `name` in the target file that the modular file leaves to the flattener."""
+    if name not in plan.written:
+        return None
+    names = [o.name for o in _file(plan, file_name).objects]
+    if name not in names:
+        return None
+    return next((n for n in reversed(names[: names.index(name)]) if n in plan.classes and n not in plan.written), None)
+
+
+def _file(plan: Plan, file_name: str):
+    return next(f for f in plan.target.files.values() if f.path.name == file_name)
+
+
 def _next_written_class(plan: Plan, file_name: str, name: str) -> str | None:
     """The first class the modular file writes after `name` in the target file: the one that pulls it in."""
-    file = next(f for f in plan.target.files.values() if f.path.name == file_name)
-    names = [o.name for o in file.objects]
+    names = [o.name for o in _file(plan, file_name).objects]
     if name not in names:
         return None
     return next((n for n in names[names.index(name) :] if n in plan.written and n in plan.classes), None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import textwrap
 import tokenize
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class Method:
     """A method as a class body statement (indented by four spaces), cut into the parts merging reads."""
 
     text: str
+    base: str | None = None  # the first base of its class (the target's): what a real `super()` call reaches
 
     @cached_property
     def _parsed(self) -> tuple[list[str], ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -105,8 +107,44 @@ class Method:
         """The statements after the docstring."""
         return self.statements[1:] if self.docstring is not None else self.statements
 
+    def stated(self, statement: Statement) -> str | None:
+        """A body statement as the modular file states it: a bare `super().<this method>(...)` call, which the
+        flattener would replace with the parent's body, as an explicit call of the class's first base, which it
+        turns back into `super()`. None when that cannot be written."""
+        node = statement.node
+        call = node.value if isinstance(node, (ast.Expr, ast.Return)) else None
+        if not _is_super_call(call, self.name):
+            return statement.text
+        if self.base is None:
+            return None
+        pattern = re.compile(rf"super\(\)\.{re.escape(self.name)}\((\s*\))?")
+        return pattern.sub(
+            lambda m: f"{self.base}.{self.name}(self" + (")" if m.group(1) else ", "), statement.text, count=1
+        )
+
+    def as_stated(self) -> str | None:
+        """The whole method as the modular file states a new one (its bare super calls made explicit)."""
+        if not any(_is_super_call(getattr(s.node, "value", None), self.name) for s in self.body):
+            return self.text
+        body = [self.stated(statement) for statement in self.body]
+        if None in body:
+            return None
+        docstring = self.docstring.text if self.docstring is not None else ""
+        return self.leading + self.decorators + self.signature + docstring + "".join(body)
+
     def same_decorators(self, other: Method) -> bool:
         return same_code(_as_block(self.decorators), _as_block(other.decorators), in_class=False)
+
+
+def _is_super_call(node: ast.AST | None, name: str) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == name
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == "super"
+    )
 
 
 def _as_block(decorators: str) -> str:
@@ -145,8 +183,10 @@ def full(target: Method, parent: Method) -> str | None:
         return None
     if parent.node.returns is not None and target.node.returns is None:
         return None  # the parent's return annotation would be taken
-    body = "".join(statement.text for statement in target.body)
-    return "\n" + decorators + target.signature + docstring + body
+    body = [target.stated(statement) for statement in target.body]
+    if None in body:
+        return None
+    return "\n" + decorators + target.signature + docstring + "".join(body)
 
 
 def super_kwargs(target: Method, parent: Method) -> str | None:
@@ -269,8 +309,8 @@ def unroll(target: Method, parent: Method, max_before: int = 3) -> str | None:
         post = _post_statements(target.body[before:], parent.body)
         if post is None:
             continue
-        pieces = [statement.text for statement in target.body[:before]]
-        if not _lint_clean(target, parent, pieces + post):
+        pieces = [target.stated(statement) for statement in target.body[:before]]
+        if None in pieces or not _lint_clean(target, parent, pieces + post):
             continue
         pieces.append(f"{BODY_INDENT}{_super_call(target)}\n")
         pieces += post
