@@ -47,8 +47,7 @@ def modularize_model(
     modules = [parent_module(path, tree) for path in parent_paths]
     absolute = TransformersTree.containing(target.folder) is None
     parents = ParentModules(modules, target.name, casing, absolute)
-    prefixes = {module.key: target.name for module in modules}
-    plan = build_plan(target, parents, casing, prefixes)
+    plan = build_plan(target, parents, casing)
     binding = no_inherit_binding(target)
     rounds = 0
     while True:

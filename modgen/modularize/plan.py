@@ -25,6 +25,7 @@ from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, dif
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, read_bindings
 from modgen.modularize.parents import ParentModules
+from modgen.modularize.prefixes import flattener_prefixes, prefix_options
 from modgen.modularize.target import TargetModel, TopObject
 
 
@@ -75,23 +76,32 @@ class Plan:
         return [(t, obj) for t in order for obj in self.target.files[t].objects]
 
 
-def build_plan(target: TargetModel, parents: ParentModules, casing: Casing, prefixes: dict[str, str]) -> Plan:
+def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> Plan:
     model_cased = casing.cased(target.name)
-    candidates, class_files, definitions = {}, {}, {}
+    class_files = {
+        obj.name: file_type for file_type, file in target.files.items() for obj in file.objects if obj.kind == "class"
+    }
+    options = prefix_options(list(class_files), parents, casing, target.name)
+    candidates = {}
+    for file_type, file in target.files.items():
+        for obj in file.objects:
+            if obj.kind == "class":
+                target_class = TargetClass.of_text(obj.text)
+                candidates[obj.name] = class_candidates(target_class, parents, options, casing, model_cased)
+    classes, prefixes = consistent_choice(candidates, parents, casing, target.name)
     bindings: dict[str, Binding] = {}
+    definitions = {}
     for file_type, file in target.files.items():
         for name, binding in read_bindings(file.mapper.imports).items():
             bindings.setdefault(name, binding)
         for obj in file.objects:
-            if obj.kind == "class":
-                target_class = TargetClass.of_text(obj.text)
-                candidates[obj.name] = class_candidates(target_class, parents, prefixes, casing, model_cased)
-                class_files[obj.name] = file_type
-            elif obj.kind in ("function", "assignment") and obj.name not in definitions:
+            if obj.kind in ("function", "assignment") and obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
-    classes = choose_parents(candidates)
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings)
-    plan.alternatives = candidates
+    plan.alternatives = {
+        name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
+        for name, options_ in candidates.items()
+    }
     for definition in definitions.values():
         definition.mode = definition.default_mode
     plan.written = initial_written(plan)
@@ -99,22 +109,24 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing, pref
 
 
 def class_candidates(
-    target: TargetClass, parents: ParentModules, prefixes: dict[str, str], casing: Casing, model_cased: str
+    target: TargetClass, parents: ParentModules, options: dict[str, list[str]], casing: Casing, model_cased: str
 ) -> list[ClassPlan]:
-    """Every way of stating `target`: inheriting from each parent module's class of that name, and whole (last)."""
+    """Every way of stating `target`: inheriting from each parent module's class of that name (the module renamed
+    under each of its prefixes), and whole (last)."""
     candidates, reasons, alike = [], [], set()
-    for key, prefix in prefixes.items():
-        parent = parents.class_of(key, prefix, target.name)
-        if parent is None:
-            continue
-        try:
-            plan = diff_class(target, parent, casing, model_cased)
-        except CannotInherit as reason:
-            reasons.append(f"{parent.name}: {reason}")
-            continue
-        if plan.identical:
-            alike.add(key)
-        candidates.append(plan)
+    for key, prefixes in options.items():
+        for prefix in prefixes:
+            parent = parents.class_of(key, prefix, target.name)
+            if parent is None:
+                continue
+            try:
+                plan = diff_class(target, parent, casing, model_cased)
+            except CannotInherit as reason:
+                reasons.append(f"{parent.name}: {reason}")
+                continue
+            if plan.identical:
+                alike.add((key, prefix))
+            candidates.append(plan)
     kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
     candidates = [c for c in candidates if (c.lines, c.tokens) < (kept_whole.lines, kept_whole.tokens)]
     for candidate in [*candidates, kept_whole]:
@@ -131,13 +143,34 @@ def choose_parents(candidates: dict[str, list[ClassPlan]]) -> dict[str, ClassPla
         for option in options:
             if option.parent is not None and (option.lines, option.tokens) == best:
                 votes[option.parent.module.key] = votes.get(option.parent.module.key, 0) + 1
-    return {
-        name: min(
-            options,
-            key=lambda c: (c.lines, c.tokens, -votes.get(c.parent.module.key, 0) if c.parent is not None else 0),
-        )
-        for name, options in candidates.items()
-    }
+
+    def rank(plan: ClassPlan) -> tuple:
+        return (plan.lines, plan.tokens, -votes.get(plan.parent.module.key, 0) if plan.parent is not None else 0)
+
+    return {name: min(options, key=rank) for name, options in candidates.items()}
+
+
+def consistent_choice(
+    candidates: dict[str, list[ClassPlan]], parents: ParentModules, casing: Casing, model: str
+) -> tuple[dict[str, ClassPlan], dict[str, str]]:
+    """The shortest statement of each class such that every parent module is renamed, for all the classes
+    inheriting from it, under the prefix the flattener will infer from them; and those prefixes."""
+    banned: set[tuple[str, str]] = set()
+    while True:
+        allowed = {
+            name: [c for c in options if c.parent is None or (c.parent.module.key, c.parent.prefix) not in banned]
+            for name, options in candidates.items()
+        }
+        chosen = choose_parents(allowed)
+        prefixes = flattener_prefixes(chosen, parents, casing, model)
+        wrong = {
+            (plan.parent.module.key, plan.parent.prefix)
+            for plan in chosen.values()
+            if plan.parent is not None and prefixes[plan.parent.module.key] != plan.parent.prefix
+        }
+        if not wrong:
+            return chosen, prefixes
+        banned |= wrong
 
 
 def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes: dict[str, str]) -> Definition:
@@ -181,7 +214,7 @@ def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
                         continue  # another file's class is imported, not copied
                     seen.add(other)
                     queue.append(other)
-                    pulled.setdefault(other, set()).add(parent.module.key)
+                    pulled.setdefault(other, set()).add((parent.module.key, parent.prefix))
     return pulled
 
 
