@@ -9,6 +9,8 @@ the flattener will merge into.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +22,15 @@ from modgen.modular.parent_mapper import ParentMapper
 from modgen.modular.rename import NamePatterns
 from modgen.modular.sources import ParentModule, resolve_parent
 from modgen.repo import TransformersTree, split_file_name
+
+
+# How much of two classes' words must be shared (weighted Jaccard) for one to be tried as the other's parent.
+SIMILAR = 0.5
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> Counter:
+    return Counter(_WORD.findall(text))
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class ParentModules:
         self.casing = casing
         self.absolute = absolute
         self._mappers: dict[tuple[str, str], ParentMapper] = {}
+        self._words: dict[tuple[str, str], dict[str, Counter]] = {}
 
     def mapper(self, key: str, prefix: str) -> ParentMapper:
         if (key, prefix) not in self._mappers:
@@ -77,6 +89,27 @@ class ParentModules:
         if entry is None or not entry._is_whole_unit():
             return None
         return ParentClass(self.modules[key], prefix, entry.original_name, renamed, mapper)
+
+    def similar_classes(self, text: str, prefix_of: dict[str, str], count: int = 2) -> list[ParentClass]:
+        """The parent classes (any name) whose code shares the most words with `text`: candidates for a class
+        of the target that no parent class of its name matches (`NemotronHMamba2Mixer` and `Zamba2MambaMixer`)."""
+        words = _words(text)
+        scored = []
+        for key, prefix in prefix_of.items():
+            for renamed, their_words in self._class_words(key, prefix).items():
+                shared = sum((words & their_words).values())
+                score = shared / max(sum((words | their_words).values()), 1)
+                if score >= SIMILAR:
+                    scored.append((score, key, prefix, renamed))
+        scored.sort(key=lambda item: -item[0])
+        found = [self.class_of(key, prefix, renamed) for _, key, prefix, renamed in scored[:count]]
+        return [parent for parent in found if parent is not None]
+
+    def _class_words(self, key: str, prefix: str) -> dict[str, Counter]:
+        if (key, prefix) not in self._words:
+            mapper = self.mapper(key, prefix)
+            self._words[key, prefix] = {name: _words(entry.code) for name, entry in mapper.classes.items()}
+        return self._words[key, prefix]
 
     def import_module(self, key: str, modular_path: Path, tree: TransformersTree) -> str:
         """How the modular file at `modular_path` imports the module: relatively inside the same `models`

@@ -114,17 +114,19 @@ def class_candidates(
     """Every way of stating `target`: inheriting from each parent module's class of that name (the module renamed
     under each of its prefixes), and whole (last)."""
     candidates, reasons, alike = [], [], set()
-    for key, prefixes in options.items():
-        for prefix in prefixes:
-            parent = parents.class_of(key, prefix, target.name)
-            if parent is None:
-                continue
+    pairs = [parents.class_of(key, prefix, target.name) for key, prefixes in options.items() for prefix in prefixes]
+    if not any(pairs):
+        # No parent class of its name: the parent classes most alike (merged under the target's name).
+        pairs = parents.similar_classes(target.text, {key: prefixes[0] for key, prefixes in options.items()})
+    for parent in pairs:
+        if parent is not None:
+            key, prefix = parent.module.key, parent.prefix
             try:
                 plan = diff_class(target, parent, casing, model_cased)
             except CannotInherit as reason:
                 reasons.append(f"{parent.name}: {reason}")
                 continue
-            if plan.identical:
+            if plan.identical and parent.renamed == target.name:
                 alike.add((key, prefix))
             candidates.append(plan)
     kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
@@ -154,23 +156,37 @@ def consistent_choice(
     candidates: dict[str, list[ClassPlan]], parents: ParentModules, casing: Casing, model: str
 ) -> tuple[dict[str, ClassPlan], dict[str, str]]:
     """The shortest statement of each class such that every parent module is renamed, for all the classes
-    inheriting from it, under the prefix the flattener will infer from them; and those prefixes."""
-    banned: set[tuple[str, str]] = set()
+    inheriting from it, under the prefix the flattener will infer from them; and those prefixes.
+
+    Where the inferred prefix is not the one a chosen class was compared under, the classes whose names suggest
+    another prefix than their module's (a class inheriting from a class of another name) lose that candidate
+    first; then the module's candidates under that prefix go."""
+    banned: set[int] = set()
     while True:
-        allowed = {
-            name: [c for c in options if c.parent is None or (c.parent.module.key, c.parent.prefix) not in banned]
-            for name, options in candidates.items()
-        }
+        allowed = {name: [c for c in options if id(c) not in banned] for name, options in candidates.items()}
         chosen = choose_parents(allowed)
         prefixes = flattener_prefixes(chosen, parents, casing, model)
-        wrong = {
-            (plan.parent.module.key, plan.parent.prefix)
-            for plan in chosen.values()
-            if plan.parent is not None and prefixes[plan.parent.module.key] != plan.parent.prefix
-        }
+        wrong = [
+            plan for plan in chosen.values() if plan.parent is not None and prefixes[plan.parent.module.key] != plan.parent.prefix
+        ]
         if not wrong:
             return chosen, prefixes
-        banned |= wrong
+        keys = {plan.parent.module.key for plan in wrong}
+        voters = [
+            plan
+            for plan in chosen.values()
+            if plan.parent is not None and plan.parent.module.key in keys and plan.parent.renamed != plan.name
+        ]
+        if voters:
+            banned.update(id(plan) for plan in voters)
+            continue
+        pairs = {(plan.parent.module.key, plan.parent.prefix) for plan in wrong}
+        banned.update(
+            id(c)
+            for options in candidates.values()
+            for c in options
+            if c.parent is not None and (c.parent.module.key, c.parent.prefix) in pairs
+        )
 
 
 def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes: dict[str, str]) -> Definition:
