@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from modgen.errors import ModgenError
 from modgen.modular.casing import Casing
 from modgen.modular.class_body import ATTRIBUTE, CLASS, DOCSTRING, METHOD, BodyStatement, ClassPieces, cut_class
 from modgen.modular.merge import merge_class
 from modgen.modularize import methods
-from modgen.modularize.code import CLASS_PREFIX, code_lines, code_tokens, comments, same_code
+from modgen.modularize.code import CLASS_PREFIX, code_lines, code_tokens, comments, normalized, same_code
 from modgen.modularize.parents import ParentClass
 
 
@@ -75,13 +76,17 @@ class ClassPlan:
     def body_is_pass(self) -> bool:
         return self.text.rstrip().endswith(":\n" + INDENT + "pass") or self.text.rstrip().endswith(": pass")
 
-    @property
+    @cached_property
     def lines(self) -> int:
         return code_lines(self.text)
 
-    @property
+    @cached_property
     def tokens(self) -> int:
         return code_tokens(self.text)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.lines, self.tokens
 
 
 def whole(target: TargetClass, reason: str) -> ClassPlan:
@@ -94,6 +99,8 @@ class CannotInherit(Exception):
 
 def diff_class(target: TargetClass, parent: ParentClass, casing: Casing, model_cased: str) -> ClassPlan:
     """The modular class stating `target` as a subclass of `parent`; raises CannotInherit."""
+    if is_identical(target, parent):
+        return ClassPlan(target.name, parent, f"\n\nclass {target.name}({parent.name}):\n{INDENT}pass\n")
     mine, theirs = target.pieces, parent.pieces
     header = _header(target, parent, theirs)
     base = ast.unparse(target.node.bases[0]) if target.node.bases else None
@@ -109,6 +116,11 @@ def diff_class(target: TargetClass, parent: ParentClass, casing: Casing, model_c
         if _merges_back(text, target, parent, casing):
             return ClassPlan(target.name, parent, text, {**forms, **{key: form for key, (form, _) in chosen.items()}})
     raise CannotInherit("merging the stated differences into the parent's class does not give the class back")
+
+
+def is_identical(target: TargetClass, parent: ParentClass) -> bool:
+    """The parent's class, renamed, is the target's to the letter (blank lines aside)."""
+    return parent.renamed == target.name and normalized(parent.text) == normalized(target.text)
 
 
 # -- header ------------------------------------------------------------------------------------------------------
@@ -299,7 +311,7 @@ def _merges_back(text: str, target: TargetClass, parent: ParentClass, casing: Ca
         merged = merge_class(modular, parent.pieces, parent.renamed, parent.name, casing, error)
     except (ModgenError, LookupError, AttributeError, ValueError):
         return False
-    return same_code(merged.code, target.text, in_class=False)
+    return normalized(merged.code) == normalized(target.text) or same_code(merged.code, target.text, in_class=False)
 
 
 __all__ = ["CLASS_PREFIX", "CannotInherit", "ClassPlan", "TargetClass", "diff_class", "whole"]

@@ -33,6 +33,12 @@ def _words(text: str) -> Counter:
     return Counter(_WORD.findall(text))
 
 
+def similarity(first: str, second: str) -> float:
+    """The share of words two pieces of code have in common (weighted Jaccard)."""
+    one, other = _words(first), _words(second)
+    return sum((one & other).values()) / max(sum((one | other).values()), 1)
+
+
 @dataclass(frozen=True)
 class ParentClass:
     """A class of a parent module, renamed under the module's prefix."""

@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 
 from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
-from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, whole
+from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, read_bindings
-from modgen.modularize.parents import ParentModules
+from modgen.modularize.parents import ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options
 from modgen.modularize.target import TargetModel, TopObject
 
 
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__class__", "self", "cls"}
 NO_INHERIT = "no_inherit_decorator"
+MAX_COMPARED = 3  # parent classes compared with a class of the target, the most alike first
 
 
 @dataclass
@@ -118,6 +119,12 @@ def class_candidates(
     if not any(pairs):
         # No parent class of its name: the parent classes most alike (merged under the target's name).
         pairs = parents.similar_classes(target.text, {key: prefixes[0] for key, prefixes in options.items()})
+    same = [parent for parent in pairs if parent is not None and is_identical(target, parent)]
+    if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
+        pairs = same
+    elif len([parent for parent in pairs if parent is not None]) > MAX_COMPARED:
+        pairs = sorted((p for p in pairs if p is not None), key=lambda p: -similarity(target.text, p.text))
+        pairs = pairs[:MAX_COMPARED]
     for parent in pairs:
         if parent is not None:
             key, prefix = parent.module.key, parent.prefix

@@ -20,7 +20,7 @@ from modgen.modular.batch import without_banner_path
 from modgen.modular.convert import convert_source
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import read_bindings
-from modgen.modularize.target import TargetModel, parse_target, strip_banner
+from modgen.modularize.target import TargetFile, TargetModel, parse_target, strip_banner
 from modgen.repo import TransformersTree, split_file_name
 
 
@@ -79,7 +79,7 @@ def check(text: str, target: TargetModel, tree: TransformersTree, config: Path) 
     for file_type, file in target.files.items():
         name = file.path.name
         produced = outputs.get(name)
-        files.append(compare(name, produced, file.text, generated=file.generated))
+        files.append(compare(file, produced))
     for name in outputs:
         if split_file_name(name)[0] not in target.files:
             files.append(FileCheck(name, extra=["the whole file"]))
@@ -90,37 +90,51 @@ def comparable(text: str, *, generated: bool) -> str:
     return without_banner_path(text) if generated else strip_banner(text)
 
 
-def same_ast(first: str, second: str) -> bool:
+def _dump(text: str) -> str | None:
     try:
-        return ast.dump(ast.parse(first)) == ast.dump(ast.parse(second))
+        return ast.dump(ast.parse(text))
     except SyntaxError:
-        return False
+        return None
 
 
-def compare(name: str, produced: str | None, expected: str, *, generated: bool) -> FileCheck:
+_TARGET_DUMPS: dict[int, tuple[TargetFile, str | None]] = {}
+
+
+def _target_dump(target: TargetFile) -> str | None:
+    """The target's syntax tree dump, once per target file."""
+    cached = _TARGET_DUMPS.get(id(target))
+    if cached is None or cached[0] is not target:
+        cached = (target, _dump(comparable(target.text, generated=target.generated)))
+        _TARGET_DUMPS[id(target)] = cached
+    return cached[1]
+
+
+def compare(target: TargetFile, produced: str | None) -> FileCheck:
+    """A generated file against the target file of its type."""
+    name = target.path.name
     result = FileCheck(name)
     if produced is None:
         result.missing = ["the whole file"]
         return result
-    mine, theirs = comparable(produced, generated=generated), comparable(expected, generated=generated)
+    mine = comparable(produced, generated=target.generated)
+    theirs = comparable(target.text, generated=target.generated)
     result.byte_identical = mine == theirs
     if result.byte_identical:
         result.ast_identical = True
         return result
-    result.ast_identical = same_ast(mine, theirs)
+    expected = _target_dump(target)
+    result.ast_identical = expected is not None and _dump(mine) == expected
     result.diff = "".join(
         difflib.unified_diff(
             theirs.splitlines(keepends=True), mine.splitlines(keepends=True), f"input/{name}", f"flattened/{name}"
         )
     )
-    _locate(result, produced, expected)
+    _locate(result, parse_target(target.path, produced), target)
     return result
 
 
-def _locate(result: FileCheck, produced: str, expected: str) -> None:
+def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
     """Which objects differ, are missing or extra, and where the order first goes wrong."""
-    path = Path(result.name)
-    mine, theirs = parse_target(path, produced), parse_target(path, expected)
     my_objects = {o.name: o for o in mine.objects}
     their_objects = {o.name: o for o in theirs.objects}
     result.missing = [name for name in their_objects if name not in my_objects]

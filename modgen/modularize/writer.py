@@ -13,6 +13,7 @@ Layout carries over to the generated files in two places, which the writer repro
 from __future__ import annotations
 
 import ast
+import re
 
 from modgen.modularize import imports
 from modgen.modularize.imports import read_bindings
@@ -101,7 +102,7 @@ def header_variant(plan: Plan, formatted: str) -> str:
     header = _comment_header(plan)
     if not header:
         return formatted
-    tree = ast.parse(formatted)
+    tree = _import_part(formatted)
     lines = formatted.splitlines()
     statements = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
     opens = [i > 0 and not lines[s.lineno - 2].strip() for i, s in enumerate(statements)]
@@ -123,6 +124,20 @@ def header_variant(plan: Plan, formatted: str) -> str:
     if docstring:
         return f"{header}{chr(10) * blanks}{_docstring(plan)}\n\n{rest}"
     return f"{header}{chr(10) * blanks}{rest}"
+
+
+_FIRST_DEFINITION = re.compile(r"^(?:class|def|async\s+def|@)\b", re.MULTILINE)
+
+
+def _import_part(text: str) -> ast.Module:
+    """The module's statements above its first class or function (parsing a tenth of it)."""
+    first = _FIRST_DEFINITION.search(text)
+    if first is not None:
+        try:
+            return ast.parse(text[: first.start()])
+        except SyntaxError:
+            pass
+    return ast.parse(text)
 
 
 def read_bindings_of(statement: ast.stmt):
