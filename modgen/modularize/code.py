@@ -48,12 +48,12 @@ def _fingerprint(text: str, in_class: bool) -> tuple[str, tuple[str, ...], tuple
 
 
 def blank_lines_above(tree: ast.AST, source: str) -> tuple[bool, ...]:
-    """For each statement inside a definition (in walk order), whether a blank line stands above it (above its
-    comments). Blank lines between the definitions themselves are ruff's to set."""
+    """For each statement inside a function (in walk order), whether a blank line stands above it (above its
+    comments). Blank lines between the statements of a module or class body are mostly ruff's to set."""
     lines = source.splitlines()
     outer = set(map(id, getattr(tree, "body", [])))
-    for node in getattr(tree, "body", []):
-        if isinstance(node, ast.ClassDef) and node.name == "_":
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
             outer.update(map(id, node.body))
     marks = []
     for node in ast.walk(tree):
