@@ -69,12 +69,8 @@ class ClassPlan:
 
     @property
     def identical(self) -> bool:
-        """The parent's class as it is (`class X(Parent): pass`)."""
-        return self.parent is not None and not self.forms and self.body_is_pass
-
-    @property
-    def body_is_pass(self) -> bool:
-        return self.text.rstrip().endswith(":\n" + INDENT + "pass") or self.text.rstrip().endswith(": pass")
+        """The parent's class as it is (`class X(Parent): pass`, nothing else)."""
+        return self.parent is not None and self.text.strip() == f"class {self.name}({self.parent.name}):\n{INDENT}pass"
 
     @cached_property
     def lines(self) -> int:

@@ -40,11 +40,16 @@ def prefix_options(class_names: list[str], parents: ParentModules, casing: Casin
             for suffix in suffixes:
                 if suffix[:1].isupper() and name.endswith(suffix) and len(name) > len(suffix):
                     prefix = name[: -len(suffix)]
-                    if prefix != default and prefix.startswith(default) and casing.cased(casing.snake(prefix)) == prefix:
+                    if prefix != default and _related(prefix, default) and casing.cased(casing.snake(prefix)) == prefix:
                         found[prefix] += 1
         extra = [casing.snake(p).replace("-", "_") for p, count in found.most_common(MAX_PREFIXES) if count > 1]
         options[key] = [model, *extra]
     return options
+
+
+def _related(prefix: str, default: str) -> bool:
+    """A prefix the target's own classes may carry: `AriaText` for `Aria`, `PaddleOCR` for `PaddleOCRVL`."""
+    return prefix.startswith(default) or default.startswith(prefix[: max(4, len(prefix) - 2)])
 
 
 def flattener_prefixes(chosen: dict[str, ClassPlan], parents: ParentModules, casing: Casing, model: str) -> dict[str, str]:
