@@ -220,8 +220,12 @@ def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str, base: str | 
         raise CannotInherit("its attributes come in another order than the parent's")
     if shared and any(name not in their_attributes for name in mine_order[: mine_order.index(shared[-1])]):
         raise CannotInherit("a new attribute comes before the parent's")
+    first = next((st for st in mine.statements if st.kind != DOCSTRING), None)
     for name, statement in my_attributes.items():
-        if name in their_attributes and same_code(statement.text, their_attributes[name].text):
+        theirs_ = their_attributes.get(name)
+        # Blank lines between attributes stay as the merged statements have them (above the first, ruff's).
+        spaced = statement is first or _blank_above(statement) == _blank_above(theirs_ or statement)
+        if theirs_ is not None and spaced and same_code(statement.text, theirs_.text):
             continue
         statements[f"attribute {name}"] = statement.text
     for name in their_attributes:
@@ -263,6 +267,10 @@ def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str, base: str | 
     return statements, forms, candidates_of
 
 
+def _blank_above(statement: BodyStatement) -> bool:
+    return not statement.text.split("\n", 1)[0].strip()
+
+
 def _without_leading(text: str) -> str:
     """A statement's text from its first non-blank line (its comments above it kept)."""
     lines = text.splitlines(keepends=True)
@@ -272,16 +280,28 @@ def _without_leading(text: str) -> str:
 
 
 def _compose(header: str, statements: dict[str, str], overrides: dict[str, tuple[str, str]], theirs) -> str:
-    """The modular class's text: docstring, attributes, overrides, new methods, then deletions (which need a
-    statement above them: a method that only raises right under the `class` line is not a deletion)."""
-    body, deletions = [], []
-    for key, text in statements.items():
-        (deletions if key.startswith("delete ") else body).append(text)
-    body += [text for _, text in overrides.values()]
+    """The modular class's text: docstring, removed attributes, attributes, methods, then deleted methods (a method
+    that only raises right under the `class` line is not a deletion: they need a statement above them).
+
+    An attribute keeps in the generated class the blank lines the modular file has above it; ruff puts one under
+    a docstring and none under the `class` line, so an attribute that needs the other comes after a statement
+    whose blank lines do not matter (a removed attribute, a method)."""
+    docstring = [statements["<docstring>"]] if "<docstring>" in statements else []
+    removed = [t for k, t in statements.items() if k.startswith("attribute ") and t.endswith("= AttributeError()\n")]
+    attributes = [t for k, t in statements.items() if k.startswith("attribute ") and t not in removed]
+    stated = [text for _, text in overrides.values()] + [t for k, t in statements.items() if k.startswith("new ")]
+    deletions = [t for k, t in statements.items() if k.startswith("delete ")]
+    if attributes and not removed and stated and _starts_blank(attributes[0]) != bool(docstring):
+        stated, attributes = stated[1:], [stated[0], *attributes]
+    body = docstring + removed + attributes + stated
     if deletions and not body:
         body.append(_filler(theirs))
     body += deletions
     return "\n\n" + header + ("".join(body) or f"{INDENT}pass\n")
+
+
+def _starts_blank(text: str) -> bool:
+    return not text.split("\n", 1)[0].strip()
 
 
 def _filler(theirs: ClassPieces) -> str:

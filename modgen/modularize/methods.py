@@ -170,7 +170,9 @@ def _docstring_for(target: Method, parent: Method) -> str | None:
     parent's docstring."""
     if target.docstring is None:
         return None if parent.docstring is not None else ""
-    if parent.docstring is not None and same_code(target.docstring.code, parent.docstring.code):
+    # A blank line under the docstring only stays in the modular file under the docstring itself.
+    spaced = bool(target.body) and target.body[0].blank_above
+    if parent.docstring is not None and same_code(target.docstring.code, parent.docstring.code) and not spaced:
         return ""
     return target.docstring.text
 
