@@ -96,7 +96,7 @@ class ParentModules:
             return None
         return ParentClass(self.modules[key], prefix, entry.original_name, renamed, mapper)
 
-    def similar_classes(self, text: str, prefix_of: dict[str, str], count: int = 2) -> list[ParentClass]:
+    def similar_classes(self, text: str, prefix_of: dict[str, str], count: int = 3) -> list[ParentClass]:
         """The parent classes (any name) whose code shares the most words with `text`: candidates for a class
         of the target that no parent class of its name matches (`NemotronHMamba2Mixer` and `Zamba2MambaMixer`)."""
         words = _words(text)

@@ -24,14 +24,17 @@ from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, read_bindings
-from modgen.modularize.parents import ParentModules, similarity
-from modgen.modularize.prefixes import flattener_prefixes, prefix_options
+from modgen.modularize.parents import ParentClass, ParentModules, similarity
+from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
 from modgen.modularize.target import TargetModel, TopObject
 
 
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__class__", "self", "cls"}
 NO_INHERIT = "no_inherit_decorator"
 MAX_COMPARED = 3  # parent classes compared with a class of the target, the most alike first
+# A class whose parent class of the same name leaves more than this share of its lines to state is also compared
+# with the parent classes of other names most alike.
+SMALL_SHARE = 0.2
 
 
 @dataclass
@@ -113,31 +116,44 @@ def class_candidates(
     target: TargetClass, parents: ParentModules, options: dict[str, list[str]], casing: Casing, model_cased: str
 ) -> list[ClassPlan]:
     """Every way of stating `target`: inheriting from each parent module's class of that name (the module renamed
-    under each of its prefixes), and whole (last)."""
-    candidates, reasons, alike = [], [], set()
-    pairs = [parents.class_of(key, prefix, target.name) for key, prefixes in options.items() for prefix in prefixes]
-    if not any(pairs):
-        # No parent class of its name: the parent classes most alike (merged under the target's name).
-        pairs = parents.similar_classes(target.text, {key: prefixes[0] for key, prefixes in options.items()})
-    same = [parent for parent in pairs if parent is not None and is_identical(target, parent)]
+    under each of its prefixes), else from the parent classes most alike (merged under the target's name); and
+    whole (last)."""
+    named = [p for key, prefixes in options.items() for prefix in prefixes if (p := parents.class_of(key, prefix, target.name))]
+    same = [parent for parent in named if is_identical(target, parent)]
     if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
-        pairs = same
-    elif len([parent for parent in pairs if parent is not None]) > MAX_COMPARED:
-        pairs = sorted((p for p in pairs if p is not None), key=lambda p: -similarity(target.text, p.text))
-        pairs = pairs[:MAX_COMPARED]
-    for parent in pairs:
-        if parent is not None:
-            key, prefix = parent.module.key, parent.prefix
-            try:
-                plan = diff_class(target, parent, casing, model_cased)
-            except CannotInherit as reason:
-                reasons.append(f"{parent.name}: {reason}")
-                continue
-            if plan.identical and parent.renamed == target.name:
-                alike.add((key, prefix))
-            candidates.append(plan)
+        return _compared(target, same, casing, model_cased)
+    candidates = _compared(target, _most_alike(target, named), casing, model_cased)
+    if candidates[0].lines > SMALL_SHARE * candidates[-1].lines:  # no parent class of its name that is close
+        tried = {(p.module.key, p.renamed) for p in named}
+        alike = parents.similar_classes(target.text, {key: prefixes[0] for key, prefixes in options.items()})
+        others = [p for p in alike if (p.module.key, p.renamed) not in tried]
+        if others:
+            more = _compared(target, others, casing, model_cased)
+            more[-1].reason = "; ".join(filter(None, [candidates[-1].reason, more[-1].reason]))
+            candidates = [*candidates[:-1], *more]
+    return candidates
+
+
+def _most_alike(target: TargetClass, parents: list[ParentClass]) -> list[ParentClass]:
+    if len(parents) <= MAX_COMPARED:
+        return parents
+    return sorted(parents, key=lambda p: -similarity(target.text, p.text))[:MAX_COMPARED]
+
+
+def _compared(target: TargetClass, parents: list[ParentClass], casing: Casing, model_cased: str) -> list[ClassPlan]:
+    """The plans that state `target` as a subclass of each of `parents` shorter than whole, then whole."""
+    candidates, reasons, alike = [], [], set()
+    for parent in parents:
+        try:
+            plan = diff_class(target, parent, casing, model_cased)
+        except CannotInherit as reason:
+            reasons.append(f"{parent.name}: {reason}")
+            continue
+        if plan.identical and parent.renamed == target.name:
+            alike.add((parent.module.key, parent.prefix))
+        candidates.append(plan)
     kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
-    candidates = [c for c in candidates if (c.lines, c.tokens) < (kept_whole.lines, kept_whole.tokens)]
+    candidates = [c for c in candidates if c.size < kept_whole.size]
     for candidate in [*candidates, kept_whole]:
         candidate.alike = frozenset(alike)
     return [*candidates, kept_whole]
@@ -182,7 +198,7 @@ def consistent_choice(
         voters = [
             plan
             for plan in chosen.values()
-            if plan.parent is not None and plan.parent.module.key in keys and plan.parent.renamed != plan.name
+            if plan.parent is not None and plan.parent.module.key in keys and vote(plan, casing, model) != plan.parent.prefix
         ]
         if voters:
             banned.update(id(plan) for plan in voters)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections import Counter
 
 from modgen.modular.casing import Casing
-from modgen.modular.prefixes import infer_prefixes
+from modgen.modular.prefixes import class_prefix, infer_prefixes
 from modgen.modular.sources import read_file
 from modgen.modularize.classes import ClassPlan
 from modgen.modularize.parents import ParentModules
 
 
-MAX_PREFIXES = 4  # per parent module, besides the model's own name
+MAX_PREFIXES = 6  # per parent module, besides the model's own name
 
 
 def prefix_options(class_names: list[str], parents: ParentModules, casing: Casing, model: str) -> dict[str, list[str]]:
@@ -35,14 +35,14 @@ def prefix_options(class_names: list[str], parents: ParentModules, casing: Casin
             for entry in parents.mapper(key, model).classes.values()
             if entry.original_name.startswith(cased_parent)
         }
-        found: Counter = Counter()
+        found: Counter = Counter()  # prefix -> letters of the class names it explains
         for name in class_names:
             for suffix in suffixes:
                 if suffix[:1].isupper() and name.endswith(suffix) and len(name) > len(suffix):
                     prefix = name[: -len(suffix)]
                     if prefix != default and _related(prefix, default) and casing.cased(casing.snake(prefix)) == prefix:
-                        found[prefix] += 1
-        extra = [casing.snake(p).replace("-", "_") for p, count in found.most_common(MAX_PREFIXES) if count > 1]
+                        found[prefix] += len(suffix)
+        extra = [casing.snake(p).replace("-", "_") for p, _ in found.most_common(MAX_PREFIXES)]
         options[key] = [model, *extra]
     return options
 
@@ -50,6 +50,13 @@ def prefix_options(class_names: list[str], parents: ParentModules, casing: Casin
 def _related(prefix: str, default: str) -> bool:
     """A prefix the target's own classes may carry: `AriaText` for `Aria`, `PaddleOCR` for `PaddleOCRVL`."""
     return prefix.startswith(default) or default.startswith(prefix[: max(4, len(prefix) - 2)])
+
+
+def vote(plan: ClassPlan, casing: Casing, model: str) -> str:
+    """The prefix a class inheriting from its plan's parent class asks the flattener for (snake case)."""
+    parent = plan.parent
+    prefix = class_prefix(plan.name, parent.name, parent.module.model, casing.cased(model), casing)
+    return casing.snake(prefix).replace("-", "_")
 
 
 def flattener_prefixes(chosen: dict[str, ClassPlan], parents: ParentModules, casing: Casing, model: str) -> dict[str, str]:
