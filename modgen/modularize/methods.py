@@ -188,7 +188,11 @@ def full(target: Method, parent: Method) -> str | None:
     body = [target.stated(statement) for statement in target.body]
     if None in body:
         return None
-    return "\n" + decorators + target.signature + docstring + "".join(body)
+    keep = ""
+    if not docstring and target.body and isinstance(target.body[0].node, ast.Raise) and not decorators:
+        # The flattener takes a method that only raises, right under its blank line, for a deletion.
+        keep = f"{INDENT}# Overrides the parent's method (it is not removed).\n"
+    return "\n" + keep + decorators + target.signature + docstring + "".join(body)
 
 
 def super_kwargs(target: Method, parent: Method) -> str | None:

@@ -48,7 +48,9 @@ def prefix_options(class_names: list[str], parents: ParentModules, casing: Casin
 
 
 def _related(prefix: str, default: str) -> bool:
-    """A prefix the target's own classes may carry: `AriaText` for `Aria`, `PaddleOCR` for `PaddleOCRVL`."""
+    """A prefix the target's own classes may carry: `AriaText` for `Aria`, `PaddleOCR` for `PaddleOCRVL`,
+    `Nemotron3_5Transcribe` for `Nemotron35Transcribe`."""
+    prefix, default = prefix.replace("_", "").lower(), default.replace("_", "").lower()
     return prefix.startswith(default) or default.startswith(prefix[: max(4, len(prefix) - 2)])
 
 
