@@ -241,7 +241,9 @@ def _body(mine: ClassPieces, theirs: ClassPieces, model_cased: str, base: str | 
     for key in kept:
         target = methods.Method(my_methods[key].text, base)
         parent = methods.Method(their_methods[key].text)
-        if same_code(target.text, parent.text) or same_code(_without_leading(target.text), _without_leading(parent.text)):
+        if same_code(target.text, parent.text) or same_code(
+            _without_leading(target.text), _without_leading(parent.text)
+        ):
             continue
         candidates = []
         for form in FORMS:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modgen.modular.convert import casing_for
-from modgen.modularize.classes import whole, TargetClass
+from modgen.modularize.classes import TargetClass, whole
+from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
 from modgen.modularize.parents import ParentModules, parent_module
 from modgen.modularize.plan import Plan, build_plan, close
@@ -40,9 +41,7 @@ def no_inherit_binding(target: TargetModel) -> Binding:
     return Binding("...utils.generic" if inside else "transformers.utils.generic", "no_inherit_decorator")
 
 
-def modularize_model(
-    target: TargetModel, parent_paths: list[Path], tree: TransformersTree, config: Path
-) -> Result:
+def modularize_model(target: TargetModel, parent_paths: list[Path], tree: TransformersTree, config: Path) -> Result:
     casing = casing_for(tree)
     modules = [parent_module(path, tree) for path in parent_paths]
     absolute = TransformersTree.containing(target.folder) is None
@@ -50,14 +49,42 @@ def modularize_model(
     plan = build_plan(target, parents, casing)
     binding = no_inherit_binding(target)
     rounds = 0
+    best: tuple | None = None
     while True:
         rounds += 1
-        close(plan, binding)
-        text = header_variant(plan, format_modular(render(plan), target.modular_path, config))
-        result = check(text, target, tree, config)
+        text, result = _attempt(plan, binding, tree, config)
+        if best is None or _score(result, text) > _score(best[1], best[0]):
+            best = (text, result, _state(plan))
         if result.byte_identical or rounds >= MAX_ROUNDS or not repair(plan, result):
             break
-    return Result(target, text, plan, result, rounds)
+    if not best[1].ast_identical:
+        # Last resort: every class and function as the target has it (what cannot be expressed is copied whole).
+        _restore(plan, best[2])
+        for name in plan.classes:
+            _keep_whole(plan, name, "nothing smaller gives the file back")
+        plan.written = set(plan.classes)
+        for definition in plan.definitions.values():
+            definition.mode = "define"
+        text, result = _attempt(plan, binding, tree, config)
+        rounds += 1
+        if _score(result, text) > _score(best[1], best[0]):
+            best = (text, result, _state(plan))
+    _restore(plan, best[2])
+    return Result(target, best[0], plan, best[1], rounds)
+
+
+def _attempt(plan: Plan, binding: Binding, tree: TransformersTree, config: Path) -> tuple[str, Check]:
+    """Write the plan's modular file, flatten it and compare: the modular file (formatted) and the comparison."""
+    close(plan, binding)
+    text = header_variant(plan, format_modular(render(plan), plan.target.modular_path, config))
+    return text, check(text, plan.target, tree, config)
+
+
+def _score(result: Check, text: str) -> tuple:
+    """Better: more files byte-identical, then AST-identical, then fewer lines."""
+    byte = sum(f.byte_identical for f in result.files) if result.error is None else -1
+    same = sum(f.ast_identical for f in result.files) if result.error is None else -1
+    return (result.ast_identical, byte, same, -code_lines(text))
 
 
 def repair(plan: Plan, result: Check) -> bool:
@@ -151,13 +178,22 @@ def _try(plan: Plan, name: str, mode: str) -> bool:
 
 
 def _state(plan: Plan) -> tuple:
-    """What repairs change, to tell whether a round changed anything."""
+    """What repairs change: to tell whether a round changed anything, and to go back to the best round."""
     return (
         set(plan.written),
-        {name: class_plan.parent for name, class_plan in plan.classes.items()},
+        dict(plan.classes),
         {name: definition.mode for name, definition in plan.definitions.items()},
         set(plan.kept_imports),
+        set(plan.pinned),
     )
+
+
+def _restore(plan: Plan, state: tuple) -> None:
+    written, classes, modes, kept, pinned = state
+    plan.written, plan.classes, plan.kept_imports, plan.pinned = set(written), dict(classes), set(kept), set(pinned)
+    for name, mode in modes.items():
+        plan.definitions[name].mode = mode
+    close(plan, no_inherit_binding(plan.target))
 
 
 def _keep_whole(plan: Plan, name: str, reason: str) -> None:

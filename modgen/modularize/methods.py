@@ -263,11 +263,16 @@ def _changed_parameters(target: ast.arguments, parent: ast.arguments) -> list[st
 
 def _with_defaults(arguments: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]:
     missing = len(arguments.args) - len(arguments.defaults)
-    return [(arg, None if index < missing else arguments.defaults[index - missing]) for index, arg in enumerate(arguments.args)]
+    return [
+        (arg, None if index < missing else arguments.defaults[index - missing])
+        for index, arg in enumerate(arguments.args)
+    ]
 
 
 def _same_default(first: ast.expr | None, second: ast.expr | None) -> bool:
-    return (first is None and second is None) or (first is not None and second is not None and _same_node(first, second))
+    return (first is None and second is None) or (
+        first is not None and second is not None and _same_node(first, second)
+    )
 
 
 def _parameter(arg: ast.arg, default: ast.expr | None) -> str:

@@ -118,7 +118,12 @@ def class_candidates(
     """Every way of stating `target`: inheriting from each parent module's class of that name (the module renamed
     under each of its prefixes), else from the parent classes most alike (merged under the target's name); and
     whole (last)."""
-    named = [p for key, prefixes in options.items() for prefix in prefixes if (p := parents.class_of(key, prefix, target.name))]
+    named = [
+        p
+        for key, prefixes in options.items()
+        for prefix in prefixes
+        if (p := parents.class_of(key, prefix, target.name))
+    ]
     same = [parent for parent in named if is_identical(target, parent)]
     if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
         return _compared(target, same, casing, model_cased)
@@ -190,7 +195,9 @@ def consistent_choice(
         chosen = choose_parents(allowed)
         prefixes = flattener_prefixes(chosen, parents, casing, model)
         wrong = [
-            plan for plan in chosen.values() if plan.parent is not None and prefixes[plan.parent.module.key] != plan.parent.prefix
+            plan
+            for plan in chosen.values()
+            if plan.parent is not None and prefixes[plan.parent.module.key] != plan.parent.prefix
         ]
         if not wrong:
             return chosen, prefixes
@@ -198,7 +205,9 @@ def consistent_choice(
         voters = [
             plan
             for plan in chosen.values()
-            if plan.parent is not None and plan.parent.module.key in keys and vote(plan, casing, model) != plan.parent.prefix
+            if plan.parent is not None
+            and plan.parent.module.key in keys
+            and vote(plan, casing, model) != plan.parent.prefix
         ]
         if voters:
             banned.update(id(plan) for plan in voters)
@@ -272,9 +281,11 @@ def written_code(plan: Plan) -> list[str]:
     for _, obj in plan.objects():
         if obj.kind == "class" and obj.name in plan.written:
             texts.append(plan.classes[obj.name].text)
-        elif obj.kind in ("function", "assignment") and plan.definitions[obj.name].mode == "define":
-            texts.append(obj.text)
-        elif obj.kind == "getattr":
+        elif (
+            obj.kind in ("function", "assignment")
+            and plan.definitions[obj.name].mode == "define"
+            or obj.kind == "getattr"
+        ):
             texts.append(obj.text)
     return texts
 

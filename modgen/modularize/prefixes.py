@@ -40,7 +40,11 @@ def prefix_options(class_names: list[str], parents: ParentModules, casing: Casin
             for suffix in suffixes:
                 if suffix[:1].isupper() and name.endswith(suffix) and len(name) > len(suffix):
                     prefix = name[: -len(suffix)]
-                    if prefix != default and _related(prefix, default) and casing.cased(casing.snake(prefix)) == prefix:
+                    if (
+                        prefix != default
+                        and _related(prefix, default)
+                        and casing.cased(casing.snake(prefix)) == prefix
+                    ):
                         found[prefix] += len(suffix)
         extra = [casing.snake(p).replace("-", "_") for p, _ in found.most_common(MAX_PREFIXES)]
         options[key] = [model, *extra]
@@ -61,7 +65,9 @@ def vote(plan: ClassPlan, casing: Casing, model: str) -> str:
     return casing.snake(prefix).replace("-", "_")
 
 
-def flattener_prefixes(chosen: dict[str, ClassPlan], parents: ParentModules, casing: Casing, model: str) -> dict[str, str]:
+def flattener_prefixes(
+    chosen: dict[str, ClassPlan], parents: ParentModules, casing: Casing, model: str
+) -> dict[str, str]:
     """The prefix the flattener infers for each parent module from the classes inheriting from it."""
     inheritance = [
         (name, plan.parent.name, plan.parent.module.key) for name, plan in chosen.items() if plan.parent is not None
