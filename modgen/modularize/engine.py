@@ -99,9 +99,9 @@ def repair(plan: Plan, result: Check) -> bool:
             continue
         for name in file.differing + file.missing:
             if name in plan.classes:
-                if name in plan.written or plan.classes[name].identical:
-                    if plan.classes[name].parent is not None:
-                        _keep_whole(plan, name, "its merge with the parent's class does not give it back")
+                inherits = plan.classes[name].parent is not None
+                if inherits and (name in plan.written or plan.classes[name].identical):
+                    _keep_whole(plan, name, "its merge with the parent's class does not give it back")
                 plan.written.add(name)
             elif name in plan.definitions:
                 plan.definitions[name].mode = "define"

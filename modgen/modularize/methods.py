@@ -199,7 +199,7 @@ def super_kwargs(target: Method, parent: Method) -> str | None:
     """`def name(self, <changed parameters>, **super_kwargs)` calling `super().name(**super_kwargs)`, when the
     body is the parent's."""
     if len(target.body) != len(parent.body) or not all(
-        mine.same(theirs) for mine, theirs in zip(target.body, parent.body)
+        mine.same(theirs) for mine, theirs in zip(target.body, parent.body, strict=True)
     ):
         return None
     decorators = _decorators_for(target, parent)
@@ -247,7 +247,7 @@ def _changed_parameters(target: ast.arguments, parent: ast.arguments) -> list[st
     if any(name in parent_names for name in target_names[len(kept) :]) or target_names[: len(kept)] != kept:
         return None  # new parameters must come after the parent's
     stated = []
-    for (arg, default), name in zip(defaults[1:], target_names[1:]):
+    for (arg, default), name in zip(defaults[1:], target_names[1:], strict=True):
         if name in parent_names:
             theirs = parent_defaults[parent_names.index(name)]
             if _same_node(arg, theirs[0]) and _same_default(default, theirs[1]):
@@ -257,7 +257,7 @@ def _changed_parameters(target: ast.arguments, parent: ast.arguments) -> list[st
         stated.append("*" + _parameter(target.vararg, None))
     elif target.kwonlyargs:
         stated.append("*")
-    stated += [_parameter(arg, default) for arg, default in zip(target.kwonlyargs, target.kw_defaults)]
+    stated += [_parameter(arg, default) for arg, default in zip(target.kwonlyargs, target.kw_defaults, strict=True)]
     return stated
 
 

@@ -87,7 +87,7 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
     }
     options = prefix_options(list(class_files), parents, casing, target.name)
     candidates = {}
-    for file_type, file in target.files.items():
+    for file in target.files.values():
         for obj in file.objects:
             if obj.kind == "class":
                 target_class = TargetClass.of_text(obj.text)

@@ -18,7 +18,6 @@ from modgen.errors import ModgenError
 from modgen.formatting import format_sources
 from modgen.modular.batch import without_banner_path
 from modgen.modular.convert import convert_source
-from modgen.modularize.code import same_code
 from modgen.modularize.imports import read_bindings
 from modgen.modularize.target import TargetFile, TargetModel, parse_target, strip_banner
 from modgen.repo import TransformersTree, split_file_name
@@ -76,7 +75,7 @@ def check(text: str, target: TargetModel, tree: TransformersTree, config: Path) 
     except ModgenError as error:
         return Check([], {}, error=str(error))
     files = []
-    for file_type, file in target.files.items():
+    for file in target.files.values():
         name = file.path.name
         produced = outputs.get(name)
         files.append(compare(file, produced))
@@ -141,12 +140,11 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
     result.extra = [name for name in my_objects if name not in their_objects]
     for name, obj in their_objects.items():
         other = my_objects.get(name)
-        if other is not None and other.text.strip() != obj.text.strip():
-            if not same_code(other.text, obj.text, in_class=False) or other.text.strip("\n") != obj.text.strip("\n"):
-                result.differing.append(name)
+        if other is not None and other.text.strip("\n") != obj.text.strip("\n"):
+            result.differing.append(name)
     mine_order = [name for name in my_objects if name in their_objects]
     their_order = [name for name in their_objects if name in my_objects]
-    for index, (one, other) in enumerate(zip(mine_order, their_order)):
+    for one, other in zip(mine_order, their_order, strict=True):
         if one != other:
             result.misplaced = [other, one]
             break

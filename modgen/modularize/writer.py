@@ -27,13 +27,10 @@ def render(plan: Plan) -> str:
     pieces.append(imports.render(plan.imports))
     written_definitions = set()
     for _, obj in plan.objects():
-        if obj.kind == "class":
-            if obj.name in plan.written:
-                pieces.append(plan.classes[obj.name].text)
-        elif obj.kind in ("function", "assignment"):
-            if plan.definitions[obj.name].mode == "define" and obj.name not in written_definitions:
-                written_definitions.add(obj.name)
-                pieces.append(_simple(obj.text) if obj.kind == "assignment" else "\n\n" + obj.text.lstrip("\n"))
+        if obj.kind == "class" and obj.name in plan.written:
+            pieces.append(plan.classes[obj.name].text)
+        elif obj.kind in ("function", "assignment") and _first_definition(plan, obj.name, written_definitions):
+            pieces.append(_simple(obj.text) if obj.kind == "assignment" else "\n\n" + obj.text.lstrip("\n"))
     # The `__getattr__` shim goes right before `__all__` in the generated file: so it does here, for the blank
     # lines between them.
     pieces += [_simple(obj.text) for _, obj in plan.objects() if obj.kind == "getattr"]
@@ -41,6 +38,15 @@ def render(plan: Plan) -> str:
     if names:
         pieces.append(_all_leading(plan) + "__all__ = [" + ", ".join(f'"{n}"' for n in dict.fromkeys(names)) + "]\n")
     return "".join(pieces)
+
+
+def _first_definition(plan: Plan, name: str, written: set[str]) -> bool:
+    """Whether a function or assignment is written here: the modular file defines it, and not yet (the first
+    file that has it)."""
+    if plan.definitions[name].mode != "define" or name in written:
+        return False
+    written.add(name)
+    return True
 
 
 def _files(plan: Plan) -> list[TargetFile]:
@@ -114,9 +120,9 @@ def header_variant(plan: Plan, formatted: str) -> str:
             used = read_bindings(file.mapper.imports).keys()
             first = next((i for i, bound in enumerate(names) if bound & used), None)
             leads.append(None if first is None else int(opens[first] or (docstring and first == 0)))
-        shared = [n - lead for n, lead in zip(wanted, leads) if lead is not None and n >= lead]
+        shared = [n - lead for n, lead in zip(wanted, leads, strict=True) if lead is not None and n >= lead]
         blanks = max(set(shared), key=shared.count) if shared else min(wanted)
-        score = sum(lead is None or n - lead == blanks for n, lead in zip(wanted, leads))
+        score = sum(lead is None or n - lead == blanks for n, lead in zip(wanted, leads, strict=True))
         if best is None or score > best[0]:
             best = (score, docstring, blanks)
     _, docstring, blanks = best
