@@ -55,9 +55,10 @@ def modularize_model(target: TargetModel, parent_paths: list[Path], tree: Transf
         text, result = _attempt(plan, binding, tree, config)
         if best is None or _score(result, text) > _score(best[1], best[0]):
             best = (text, result, _state(plan))
-        if result.byte_identical or rounds >= MAX_ROUNDS or not repair(plan, result):
+        done = result.byte_identical or (result.equivalent and not _generated(plan))
+        if done or rounds >= MAX_ROUNDS or not repair(plan, result):
             break
-    if not best[1].ast_identical:
+    if not (best[1].ast_identical or best[1].equivalent):
         # Last resort: every class and function as the target has it (what cannot be expressed is copied whole).
         _restore(plan, best[2])
         for name in plan.classes:
@@ -81,10 +82,16 @@ def _attempt(plan: Plan, binding: Binding, tree: TransformersTree, config: Path)
 
 
 def _score(result: Check, text: str) -> tuple:
-    """Better: more files byte-identical, then AST-identical, then fewer lines."""
+    """Better: given back (by syntax tree, or object by object), then more files byte-identical, then
+    AST-identical, then fewer lines."""
     byte = sum(f.byte_identical for f in result.files) if result.error is None else -1
     same = sum(f.ast_identical for f in result.files) if result.error is None else -1
-    return (result.ast_identical, byte, same, -code_lines(text))
+    return (result.ast_identical or result.equivalent, byte, same, -code_lines(text))
+
+
+def _generated(plan: Plan) -> bool:
+    """The target came from a flattener (so the exact text can come back)."""
+    return all(file.generated for file in plan.target.files.values())
 
 
 def repair(plan: Plan, result: Check) -> bool:

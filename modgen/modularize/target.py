@@ -16,6 +16,7 @@ from pathlib import Path
 from modgen.errors import ModgenError, UsageError
 from modgen.modular.batch import GENERATED_BANNER
 from modgen.modular.mapper import ModuleMapper, Unit, split_units, unit_first_line
+from modgen.modular.sources import is_model_specific
 from modgen.repo import FILE_TYPES, MODULAR, split_file_name
 
 
@@ -108,6 +109,12 @@ def _read_objects(units: list[Unit], mapper: ModuleMapper) -> tuple[list[TopObje
             objects.append(TopObject("class", stmt.name, unit))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             objects.append(TopObject("function", stmt.name, unit))
+        elif isinstance(stmt, ast.ImportFrom) and is_model_specific("." * stmt.level + (stmt.module or "")):
+            names = ", ".join(alias.name for alias in stmt.names)
+            unexpressible.append(
+                f"line {line}: imports {names} from another model's file (a modular file's import from a model file "
+                "names a parent to inherit from, not an import)"
+            )
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or unit in mapper.imports:
             continue
         elif isinstance(stmt, ast.Assign) and len(unit.stmts) == 1 and len(stmt.targets) == 1:

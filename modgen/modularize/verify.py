@@ -18,6 +18,7 @@ from modgen.errors import ModgenError
 from modgen.formatting import format_sources
 from modgen.modular.batch import without_banner_path
 from modgen.modular.convert import convert_source
+from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.imports import read_bindings
 from modgen.modularize.target import TargetFile, TargetModel, parse_target, strip_banner
 from modgen.repo import TransformersTree, split_file_name
@@ -37,6 +38,10 @@ class FileCheck:
     imports_differ: bool = False
     wrong_imports: list[str] = field(default_factory=list)  # names imported from elsewhere, or not at all
     diff: str = ""
+    # Every object a modular file can carry comes back with the same syntax tree, imported alike, in an order the
+    # converter allows (it puts what a class needs before the class); `dropped`: the objects it cannot carry.
+    equivalent: bool = False
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -52,6 +57,10 @@ class Check:
     @property
     def byte_identical(self) -> bool:
         return self.error is None and all(f.byte_identical for f in self.files)
+
+    @property
+    def equivalent(self) -> bool:
+        return self.error is None and all(f.equivalent for f in self.files)
 
     @property
     def ast_identical(self) -> bool:
@@ -89,21 +98,27 @@ def comparable(text: str, *, generated: bool) -> str:
     return without_banner_path(text) if generated else strip_banner(text)
 
 
-def _dump(text: str) -> str | None:
+def _dump(text: str, *, without_docstring: bool = False) -> str | None:
     try:
-        return ast.dump(ast.parse(text))
+        tree = ast.parse(text)
     except SyntaxError:
         return None
+    first = tree.body[0] if tree.body else None
+    if without_docstring and isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        tree.body = tree.body[1:] if isinstance(first.value.value, str) else tree.body
+    return ast.dump(tree)
 
 
 _TARGET_DUMPS: dict[int, tuple[TargetFile, str | None]] = {}
 
 
 def _target_dump(target: TargetFile) -> str | None:
-    """The target's syntax tree dump, once per target file."""
+    """The target's syntax tree dump, once per target file. A file written by hand is compared without its module
+    docstring: the converter drops a modular file's, so no modular file can give one back."""
     cached = _TARGET_DUMPS.get(id(target))
     if cached is None or cached[0] is not target:
-        cached = (target, _dump(comparable(target.text, generated=target.generated)))
+        text = comparable(target.text, generated=target.generated)
+        cached = (target, _dump(text, without_docstring=not target.generated))
         _TARGET_DUMPS[id(target)] = cached
     return cached[1]
 
@@ -119,7 +134,7 @@ def compare(target: TargetFile, produced: str | None) -> FileCheck:
     theirs = comparable(target.text, generated=target.generated)
     result.byte_identical = mine == theirs
     if result.byte_identical:
-        result.ast_identical = True
+        result.ast_identical = result.equivalent = True
         return result
     expected = _target_dump(target)
     result.ast_identical = expected is not None and _dump(mine) == expected
@@ -128,7 +143,9 @@ def compare(target: TargetFile, produced: str | None) -> FileCheck:
             theirs.splitlines(keepends=True), mine.splitlines(keepends=True), f"input/{name}", f"flattened/{name}"
         )
     )
-    _locate(result, parse_target(target.path, produced), target)
+    produced_file = parse_target(target.path, produced)
+    _locate(result, produced_file, target)
+    result.equivalent = result.ast_identical or _equivalent(result, produced_file, target)
     return result
 
 
@@ -154,3 +171,34 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
     if result.imports_differ:
         my_bindings, their_bindings = read_bindings(mine.mapper.imports), read_bindings(theirs.mapper.imports)
         result.wrong_imports = [name for name, b in their_bindings.items() if my_bindings.get(name) != b]
+
+
+def _equivalent(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> bool:
+    """Whether `mine` has every object of `theirs` that some class needs (the converter drops the others: a
+    logger nothing uses, a function defined and never called), each with the same syntax tree, and the imports
+    those objects use, bound alike; in whatever order. Sets `result.dropped`."""
+    objects = {o.name: o for o in theirs.objects if o.kind != "getattr"}
+    needed = _needed(objects)
+    result.dropped = [name for name in objects if name not in needed]
+    my_objects = {o.name: o for o in mine.objects if o.kind != "getattr"}
+    if set(my_objects) != needed:
+        return False
+    if any(_dump(my_objects[name].text.strip()) != _dump(objects[name].text.strip()) for name in needed):
+        return False
+    used = set().union(*(ast_loaded_names(ast.parse(objects[name].text.strip())) for name in needed))
+    their_bindings = {n: b for n, b in read_bindings(theirs.mapper.imports).items() if n in used}
+    my_bindings = {n: b for n, b in read_bindings(mine.mapper.imports).items() if n in used}
+    return my_bindings == their_bindings and theirs.all_names == mine.all_names
+
+
+def _needed(objects: dict) -> set[str]:
+    """The objects the classes need, by name tokens, as the converter follows them (the classes included)."""
+    names = {name: ast_names(ast.parse(obj.text.strip())) for name, obj in objects.items()}
+    needed = {name for name, obj in objects.items() if obj.kind == "class"}
+    pending = list(needed)
+    while pending:
+        for other in names[pending.pop()] & objects.keys():
+            if other not in needed:
+                needed.add(other)
+                pending.append(other)
+    return needed
