@@ -233,16 +233,18 @@ def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes
 
 
 def initial_written(plan: Plan) -> set[str]:
-    """The classes that differ from their parent, those no written class pulls in, and those a written class would
-    pull in from a parent whose class of that name is another."""
+    """The classes that differ from their parent, those no written class pulls in (the classes nothing else
+    needs first: what they pull in is not written), and those a written class would pull in from a parent whose
+    class of that name is another."""
     written = {name for name, class_plan in plan.classes.items() if not class_plan.identical}
     while True:
         pulled = _pulled(plan, written)
-        more = {name for name, modules in pulled.items() if not modules <= plan.classes[name].alike}
-        more |= {name for name in plan.classes if name not in pulled}
-        if more <= written:
+        wrong = {name for name, modules in pulled.items() if not modules <= plan.classes[name].alike}
+        missing = [name for name in plan.classes if name not in written and name not in pulled]
+        if not wrong and not missing:
             return written
-        written |= more
+        needed = set().union(*(_class_names(plan, name) - {name} for name in missing))
+        written |= wrong | ({name for name in missing if name not in needed} or set(missing))
 
 
 def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:

@@ -96,6 +96,10 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
             f"{file.path.name} {line}" for file in result.target.files.values() for line in file.unexpressible
         ],
         "classes": [report.to_json() for report in class_reports(result)],
+        "functions": {
+            name: {"mode": definition.mode, "parents_alike": definition.alike}
+            for name, definition in result.plan.definitions.items()
+        },
     }
 
 
