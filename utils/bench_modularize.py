@@ -137,16 +137,15 @@ def worker(spec_path: str, results_path: str) -> None:
     """What `run_worker` runs: the same code path as `modgen modularize --jobs 2` (inputs, batch run, write)."""
     from modgen.modularize import batch
     from modgen.modularize.inputs import Job
-    from modgen.modularize.target import read_target
 
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     package = Path(spec["package"])
     jobs = []
     for model in spec["models"]:
         files = [package / f for f in model["files"]]
-        target = read_target(files, name=model["model"])
         destination = files[0].parent / f"modular_{model['model']}.py"
-        jobs.append(Job(target, [package / p for p in model["parents"]], destination, model.get("models", [])))
+        parents = [package / p for p in model["parents"]]
+        jobs.append(Job(model["model"], files, parents, destination, model.get("models", [])))
     outcomes = batch.run(jobs, processes=JOBS)
     batch.write(outcomes, force=True)
     Path(results_path).write_text(

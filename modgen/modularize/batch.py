@@ -48,8 +48,9 @@ def modularize_job(job: Job) -> tuple[str, object]:
     from modgen.modularize.engine import modularize_model
 
     try:
-        tree = TransformersTree.for_file(job.target.folder)
-        result = modularize_model(job.target, job.parents, tree, _config_for(job.target.folder))
+        target = job.target()
+        tree = TransformersTree.for_file(target.folder)
+        result = modularize_model(target, job.parents, tree, _config_for(target.folder))
         verified = result.check.error is None and result.check.ast_identical
         shown = str(job.destination)
         return "ok", (
@@ -64,7 +65,7 @@ def modularize_job(job: Job) -> tuple[str, object]:
 
 
 def _cost(job: Job) -> int:
-    return sum(len(file.text) for file in job.target.files.values())
+    return sum(path.stat().st_size for path in job.files)
 
 
 def run(jobs: list[Job], *, processes: int = 1) -> list[Outcome]:
@@ -77,10 +78,10 @@ def run(jobs: list[Job], *, processes: int = 1) -> list[Outcome]:
         elif status == "error":
             message, where, line, hint, exit_code = value
             error = ModgenError(message, path=where, line=line, hint=hint, exit_code=exit_code)
-            outcomes.append(Outcome(job, None, {"model": job.target.name, "error": str(error)}, [], error))
+            outcomes.append(Outcome(job, None, {"model": job.name, "error": str(error)}, [], error))
         else:
             error = ModgenError(f"modgen failed (a bug in modgen, please report it):\n{value}", exit_code=3)
-            outcomes.append(Outcome(job, None, {"model": job.target.name, "error": str(error)}, [], error))
+            outcomes.append(Outcome(job, None, {"model": job.name, "error": str(error)}, [], error))
     return outcomes
 
 

@@ -23,12 +23,17 @@ CLOSEST_PARENTS = 3
 
 @dataclass
 class Job:
-    """One model to modularize: its files, the parent modules, and where its modular file goes."""
+    """One model to modularize: its files, the parent modules, and where its modular file goes (paths only: a
+    job goes to a worker process)."""
 
-    target: TargetModel
+    name: str
+    files: list[Path]
     parents: list[Path]
     destination: Path
     parent_models: list[str]
+
+    def target(self) -> TargetModel:
+        return read_target(self.files, name=self.name)
 
 
 def model_files(paths: list[Path]) -> dict[tuple[Path, str], list[Path]]:
@@ -114,5 +119,5 @@ def make_jobs(
         models = list(parents) or closest_models(target, use)
         parent_paths = [path for model_name in models for path in parent_files(model_name, use, target)]
         destination = (out / folder.name if out is not None else folder) / f"modular_{target.name}.py"
-        jobs.append(Job(target, parent_paths, destination, models))
+        jobs.append(Job(target.name, files, parent_paths, destination, models))
     return jobs
