@@ -51,7 +51,7 @@ def modularize_job(job: Job) -> tuple[str, object]:
         target = job.target()
         tree = TransformersTree.for_file(target.folder)
         result = modularize_model(target, job.parents, tree, _config_for(target.folder))
-        verified = result.check.error is None and result.check.ast_identical
+        verified = given_back(result)
         shown = str(job.destination)
         return "ok", (
             result.text if verified else None,
@@ -62,6 +62,14 @@ def modularize_job(job: Job) -> tuple[str, object]:
         return "error", (error.message, error.path and str(error.path), error.line, error.hint, error.exit_code)
     except Exception:
         return "crash", traceback.format_exc()
+
+
+def given_back(result) -> bool:
+    """Whether the modular file may be written: its flattening gives the model back, by syntax tree; for files
+    written by hand (which carry what no modular file can), every object a modular file can carry."""
+    check = result.check
+    handwritten = not all(file.generated for file in result.target.files.values())
+    return check.error is None and (check.ast_identical or (handwritten and check.equivalent))
 
 
 def _cost(job: Job) -> int:

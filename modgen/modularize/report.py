@@ -71,6 +71,8 @@ def status(result: Result) -> str:
         return "byte-identical"
     if check.ast_identical:
         return "AST-identical"
+    if check.equivalent:
+        return "every object it can carry given back (order aside)"
     return "differs"
 
 
@@ -123,6 +125,9 @@ def summary(result: Result, shown_path: str) -> list[str]:
         for line in file.unexpressible:
             lines.append(f"  cannot be expressed in a modular file: {file.path.name} {line}")
     for file in result.check.files:
+        if file.dropped:
+            names = ", ".join(file.dropped)
+            lines.append(f"  cannot be carried by a modular file (no class needs it): {file.name}: {names}")
         if file.ast_identical and not file.byte_identical:
             lines.append(f"  {file.name}: same syntax tree, text differs:")
             lines += ["    " + line for line in file.diff.splitlines()[2:12]]
