@@ -334,6 +334,9 @@ def unroll(target: Method, parent: Method, max_before: int = 3) -> str | None:
 def _post_statements(target: list[Statement], parent: list[Statement]) -> list[str] | None:
     """What follows the super call so that the unroller turns `parent` into `target`: overriding assignments,
     `del` statements and appended statements; None when the target is not of that shape."""
+    if parent and target and parent[-1].same(target[-1]) and "self.post_init(" in parent[-1].code:
+        # The unroller keeps `self.post_init()` last: what the target adds before it goes after the call.
+        return _post_statements(target[:-1], parent[:-1])
     overrides: dict[str, Statement] = {}
     deleted: list[str] = []
     kept_texts: list[str] = []

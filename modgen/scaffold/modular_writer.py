@@ -169,6 +169,12 @@ def _all(names: list[str]) -> cst.SimpleStatementLine:
 
 def modular_source(context: LikeContext, classes: list[CopiedClass]) -> str:
     """The text of `modular_NEW.py` (formatted later, with the rest, by ruff)."""
+    if context.source is not None:  # `like FILE.py`: transformers-style code keeps its differences
+        from modgen.modularize.like import modular_like
+
+        text = modular_like(context, classes)
+        if text is not None:
+            return text
     by_file: dict[str, list[str]] = {}
     for copied in classes:
         by_file.setdefault(copied.file_type, []).append(copied.parent)
