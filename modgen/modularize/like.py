@@ -14,8 +14,11 @@ import ast
 import re
 from pathlib import Path
 
+import libcst as cst
+
 from modgen.errors import ModgenError
 from modgen.formatting import ruff_config_for
+from modgen.modular.absolute import make_absolute
 from modgen.modular.convert import casing_for
 from modgen.modular.rename import NamePatterns, rename_source
 from modgen.modularize.engine import modularize_model
@@ -79,6 +82,7 @@ def modular_like(context, classes) -> str | None:
         file_type = split_file_name(path)[0] if split_file_name(path) else "modeling"
         if old is not None and old != context.new_prefix:
             text = rename_source(text, NamePatterns(casing.snake(old), context.new_name, casing), context.new_name)
+        text = imports_for(text, inside_transformers=context.in_transformers)
         virtual = context.model_dir / f"{file_type}_{context.new_name}.py"
         targets[file_type] = parse_target(virtual, text)
     target = TargetModel(context.new_name, context.model_dir, targets)
@@ -107,6 +111,7 @@ def _with_like_classes(text: str, target: TargetModel, context, classes) -> str:
         + "\n"
         for c in missing
     )
+    text = _without_imports_of(text, {c.name for c in missing})
     tree = ast.parse(text)
     first = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom, ast.Expr))), None)
     lines = text.splitlines(keepends=True)
@@ -116,6 +121,56 @@ def _with_like_classes(text: str, target: TargetModel, context, classes) -> str:
     body = re.sub(r"\n*__all__ = \[[^\]]*\]\n?", "", body)
     listed = ", ".join(f'"{name}"' for name in dict.fromkeys(names))
     return "".join(lines[:cut]) + imports + "\n\n" + body.rstrip("\n") + "\n" + added + f"\n\n__all__ = [{listed}]\n"
+
+
+def _without_imports_of(text: str, names: set[str]) -> str:
+    """`text` without the imports of `names` (a config the source imports from its sibling file, which the
+    modular file now defines)."""
+    lines = text.splitlines(keepends=True)
+    for node in reversed(ast.parse(text).body):
+        if isinstance(node, ast.ImportFrom) and any(alias.name in names for alias in node.names):
+            kept = [alias for alias in node.names if alias.name not in names]
+            module = "." * node.level + (node.module or "")
+            clause = ", ".join(ast.unparse(alias) for alias in kept)
+            lines[node.lineno - 1 : node.end_lineno] = [f"from {module} import {clause}\n"] if kept else []
+    return "".join(lines)
+
+
+class _Spelling(cst.CSTTransformer):
+    """transformers' imports spelt as the new model's place needs them: relatively inside transformers
+    (`from ...modeling_utils import X`), absolutely in a project of one's own (`from transformers.modeling_utils`)."""
+
+    def __init__(self, inside_transformers: bool):
+        super().__init__()
+        self.inside = inside_transformers
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False  # imports inside functions stay as they are
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        module = cst.Module([]).code_for_node(updated_node.module) if updated_node.module is not None else ""
+        level = len(updated_node.relative)
+        if self.inside and level == 0 and module.split(".")[0] == "transformers" and "." in module:
+            parts = module.split(".")[1:]
+            if parts[0] == "models" and len(parts) > 2:
+                dots, parts = 2, parts[1:]
+            else:
+                dots = 3
+            return updated_node.with_changes(relative=[cst.Dot()] * dots, module=cst.parse_expression(".".join(parts)))
+        if not self.inside and level >= 2:
+            absolute = make_absolute(
+                cst.SimpleStatementLine([updated_node]), "transformers.models.source.modeling_source"
+            )
+            return absolute.body[0]
+        return updated_node
+
+
+def imports_for(text: str, *, inside_transformers: bool) -> str:
+    """`text` with its imports of transformers spelt for where the new model lives."""
+    return cst.parse_module(text).visit(_Spelling(inside_transformers)).code
 
 
 def _module(context, file_type: str) -> str:
