@@ -90,9 +90,7 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         "lines": code_lines(result.text),
         "target_lines": target_lines(result),
         "parents": sorted({module.model for module in result.plan.parents.modules.values()}),
-        "files": [
-            {"file": f.name, "round_trip": f.status, **({"text_diff": f.diff} if f.diff else {})} for f in check.files
-        ],
+        "files": [_file_json(f) for f in check.files],
         "error": check.error,
         "cannot_express": [
             f"{file.path.name} {line}" for file in result.target.files.values() for line in file.unexpressible
@@ -102,6 +100,24 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
             name: {"mode": definition.mode, "parents_alike": definition.alike}
             for name, definition in result.plan.definitions.items()
         },
+    }
+
+
+def _file_json(check) -> dict:
+    """One generated file against its target: the round trip, and where they differ."""
+    found = {
+        "differing": check.differing,
+        "missing": check.missing,
+        "extra": check.extra,
+        "out_of_order": check.misplaced,
+        "imported_elsewhere": check.wrong_imports,
+        "cannot_carry": check.dropped,
+    }
+    return {
+        "file": check.name,
+        "round_trip": check.status,
+        **{key: value for key, value in found.items() if value},
+        **({"text_diff": check.diff} if check.diff else {}),
     }
 
 
