@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT_DIR = ROOT / ".cache" / "bench-modularize"
 JOBS = 2
 CLOSEST_TOP = 3
+DETAILS = ("differing", "missing", "extra", "out_of_order", "imported_elsewhere")
 
 
 # The corpus ------------------------------------------------------------------------------------------------------
@@ -189,9 +190,14 @@ def round_trip(models: list[dict], scratch: Path, original: Path, out: Path, lab
 def cause(entry: dict, report: dict) -> str:
     """Why a model did not come back byte for byte: the first thing that differs, and the classes kept whole."""
     if not entry["written"]:
-        return (
-            f"not written: {report.get('error') or report.get('round_trip', 'its flattening does not give it back')}"
-        )
+        if report.get("error"):
+            return f"not written: {report['error']}"
+        where = []
+        for file in report.get("files", []):
+            details = [f"{key} {', '.join(file[key][:3])}" for key in DETAILS if file.get(key)]
+            if file["round_trip"] != "identical":
+                where.append(f"{file['file']}: {file['round_trip']} ({'; '.join(details) or 'layout'})")
+        return "not written, its flattening differs: " + " | ".join(where)
     parts = []
     for check in entry["files"]:
         if check.byte_identical:
@@ -208,7 +214,7 @@ def cause(entry: dict, report: dict) -> str:
             )
             if names
         ]
-        first = next((line for line in check.diff.splitlines()[3:] if line[:1] in "+-"), "")
+        first = next((line for line in check.diff.splitlines()[3:] if line[:1] in "+-" and line[1:].strip()), "")
         parts.append(f"{check.name}: {what} ({'; '.join(details) or 'layout'}) first: {first[:100]!r}")
     return " | ".join(parts)
 
