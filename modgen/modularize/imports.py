@@ -25,7 +25,7 @@ class Binding:
     alias: str | None = None
     guard: str | None = None
     # Imported for the generated files only (their code, pulled from a parent, reads it; the modular file's does
-    # not): `# noqa: F401` after its comma, where the flattener drops the comment.
+    # not): marked for ruff (F401) after its comma, where the flattener drops the comment.
     kept: bool = False
 
     @property
@@ -51,6 +51,11 @@ def read_bindings(units: list[Unit]) -> dict[str, Binding]:
     return found
 
 
+def guard_order(units: list[Unit]) -> list[str]:
+    """The tests of the `if`-protected import blocks among `units`, in order."""
+    return [ast.unparse(stmt.test) for unit in units for stmt in unit.stmts if isinstance(stmt, ast.If)]
+
+
 def _add(found: dict[str, Binding], stmt: ast.stmt, guard: str | None) -> None:
     if isinstance(stmt, ast.ImportFrom):
         module = "." * stmt.level + (stmt.module or "")
@@ -63,15 +68,17 @@ def _add(found: dict[str, Binding], stmt: ast.stmt, guard: str | None) -> None:
             found.setdefault(binding.bound, binding)
 
 
-def render(bindings: list[Binding]) -> str:
-    """Import statements for `bindings`: plain ones first (ruff sorts them), then one block per guard."""
+def render(bindings: list[Binding], guard_order: list[str] = ()) -> str:
+    """Import statements for `bindings`: plain ones first (ruff sorts them), then one block per guard, in
+    `guard_order` (the generated files keep the blocks in the order the modular file has them)."""
     plain: dict[str | None, list[Binding]] = defaultdict(list)
     guarded: dict[str, list[Binding]] = defaultdict(list)
     for binding in dict.fromkeys(bindings):
         (guarded[binding.guard] if binding.guard else plain[binding.module]).append(binding)
     lines = [_statement(module, group) for module, group in plain.items()]
     text = "".join(line for group in lines for line in group)
-    for guard, group in guarded.items():
+    ranked = {guard: index for index, guard in enumerate(guard_order)}
+    for guard, group in sorted(guarded.items(), key=lambda item: ranked.get(item[0], len(ranked))):
         by_module: dict[str | None, list[Binding]] = defaultdict(list)
         for binding in group:
             by_module[binding.module].append(binding)

@@ -19,11 +19,12 @@ import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
 
+from modgen.modular.assemble import GUARDED_FILE_TYPES
 from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
-from modgen.modularize.imports import Binding, read_bindings
+from modgen.modularize.imports import Binding, guard_order, read_bindings
 from modgen.modularize.parents import ParentClass, ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
 from modgen.modularize.target import TargetModel, TopObject
@@ -73,6 +74,7 @@ class Plan:
     tried: set[tuple[str, str]] = field(default_factory=set)  # (definition, mode) the repairs have tried
     alternatives: dict[str, list[ClassPlan]] = field(default_factory=dict)  # every class's candidate plans
     kept_imports: set[str] = field(default_factory=set)  # names imported for the generated files' sake
+    guards: list[str] = field(default_factory=list)  # the target's `if`-protected import blocks, in order
 
     def objects(self) -> list[tuple[str, TopObject]]:
         """(file type, object) of every target file, in the modular file's order: configuration first."""
@@ -94,14 +96,18 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
                 candidates[obj.name] = class_candidates(target_class, parents, options, casing, model_cased)
     classes, prefixes = consistent_choice(candidates, parents, casing, target.name)
     bindings: dict[str, Binding] = {}
+    guards: list[str] = []
     definitions = {}
-    for file_type, file in target.files.items():
+    # Files whose torch imports the flattener guards itself come last: their bindings are the guarded copies.
+    for file in sorted(target.files.values(), key=lambda f: f.file_type in GUARDED_FILE_TYPES):
         for name, binding in read_bindings(file.mapper.imports).items():
             bindings.setdefault(name, binding)
+        guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
+    for file_type, file in target.files.items():
         for obj in file.objects:
             if obj.kind in ("function", "assignment") and obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
-    plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings)
+    plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings, guards=guards)
     plan.alternatives = {
         name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
         for name, options_ in candidates.items()

@@ -24,7 +24,7 @@ from modgen.modularize.target import TargetFile
 def render(plan: Plan) -> str:
     """The modular file (not formatted yet: ruff formats it as it does the generated files)."""
     pieces = [_comment_header(plan) + "\n" * _shared_blanks(plan)]
-    pieces.append(imports.render(plan.imports))
+    pieces.append(imports.render(plan.imports, plan.guards))
     written_definitions = set()
     for _, obj in plan.objects():
         if obj.kind == "class" and obj.name in plan.written:
