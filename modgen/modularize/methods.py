@@ -321,8 +321,12 @@ def unroll(target: Method, parent: Method, max_before: int = 3) -> str | None:
         if post is None:
             continue
         pieces = [target.stated(statement) for statement in target.body[:before]]
-        if None in pieces or not _lint_clean(target, parent, pieces + post):
+        if None in pieces:
             continue
+        restated = _restated(target, parent, pieces + post)
+        if restated is None:
+            continue
+        post = restated[len(pieces) :]
         pieces.append(f"{BODY_INDENT}{_super_call(target)}\n")
         pieces += post
         text = "\n" + decorators + target.signature + docstring + "".join(pieces)
@@ -372,14 +376,14 @@ def _post_statements(target: list[Statement], parent: list[Statement]) -> list[s
     return post
 
 
-def _lint_clean(target: Method, parent: Method, statements: list[str]) -> bool:
-    """Whether the modular method's own statements read no name only the parent's body defines (ruff's F821 in
-    the modular file) and assign no local name they do not read (F841)."""
+def _unbound_locals(target: Method, parent: Method, statements: list[str]) -> set[str] | None:
+    """The parent's local names the statements read without binding them (F821 in the modular file); None when
+    they assign a local name they do not read (F841), or do not parse alone."""
     try:
-        # A statement that silences ruff itself (`# noqa`) is the target's business.
+        # A statement that silences ruff itself (a noqa comment) is the target's business.
         trees = [ast.parse(textwrap.dedent(text)) for text in statements if "# noqa" not in text]
     except SyntaxError:
-        return False
+        return None
     arguments = target.node.args
     bound = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
     bound |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
@@ -392,12 +396,33 @@ def _lint_clean(target: Method, parent: Method, statements: list[str]) -> bool:
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 plain_stores += [t.id for t in targets if isinstance(t, ast.Name)]
+    if not all(name in read for name in plain_stores):
+        return None
     parent_arguments = parent.node.args
     parent_locals = {n.id for n in ast.walk(parent.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     parent_locals |= {a.arg for a in [*parent_arguments.args, *parent_arguments.kwonlyargs]}
-    if (read & parent_locals) - bound - stored:
-        return False
-    return all(name in read for name in plain_stores)
+    return (read & parent_locals) - bound - stored
+
+
+def _restated(target: Method, parent: Method, statements: list[str]) -> list[str] | None:
+    """`statements`, plus the parent's assignments of the locals they read (`hidden_size = config.hidden_size`,
+    stated again as it is: an override that changes nothing), so that the modular method reads no unbound name;
+    None when that is not enough."""
+    for _ in range(3):
+        missing = _unbound_locals(target, parent, statements)
+        if missing is None:
+            return None
+        if not missing:
+            return statements
+        found = [
+            statement.text
+            for statement in target.body
+            if _assigned_target(statement) in missing and statement.text not in statements
+        ]
+        if not found:
+            return None
+        statements = statements + found
+    return None
 
 
 def _super_call(method: Method) -> str:
