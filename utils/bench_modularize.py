@@ -172,8 +172,11 @@ def flatten_cli(paths: list[Path], out: Path) -> tuple[float, subprocess.Complet
 def round_trip(models: list[dict], scratch: Path, original: Path, out: Path, label: str) -> dict:
     """Flatten the modular files written into `scratch` with the CLI and compare with the wheel's files."""
     written = [scratch / Path(m["files"][0]).parent / f"modular_{m['model']}.py" for m in models]
-    present = [path for path in written if path.is_file()]
-    seconds, result = flatten_cli(present, out) if present else (0.0, None)
+    present = [(model, path) for model, path in zip(models, written, strict=True) if path.is_file()]
+    seconds, result = 0.0, None
+    for batch in independent_batches(present):
+        elapsed, result = flatten_cli(batch, out)
+        seconds += elapsed
     per_model = []
     for model, modular in zip(models, written, strict=True):
         files = []
@@ -185,6 +188,24 @@ def round_trip(models: list[dict], scratch: Path, original: Path, out: Path, lab
             files.append(compare(target, produced))
         per_model.append({"model": model["model"], "written": modular.is_file(), "files": files})
     return {"label": label, "models": per_model, "flatten_seconds": seconds, "flatten": result}
+
+
+def independent_batches(written: list[tuple[dict, Path]]) -> list[list[Path]]:
+    """The modular files in batches where none inherits from another's model: `modgen flatten` orders a batch
+    by its dependencies and refuses a cycle (two models whose parents, chosen by closest, are each other)."""
+    batches: list[tuple[set[str], set[str], list[Path]]] = []  # (member folders, their parents' folders, files)
+    for model, path in written:
+        folder = path.parent.name
+        parents = {Path(parent).parent.name for parent in model["parents"]} - {folder}
+        for members, needed, paths in batches:
+            if folder not in needed and not parents & members:
+                members.add(folder)
+                needed |= parents
+                paths.append(path)
+                break
+        else:
+            batches.append(({folder}, set(parents), [path]))
+    return [paths for _, _, paths in batches]
 
 
 def cause(entry: dict, report: dict) -> str:
