@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modgen.modularize.code import code_lines
+from modgen.modularize.code import code_lines, code_tokens
 from modgen.modularize.engine import Result
 
 
@@ -88,6 +88,7 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         "written": written,
         "round_trip": status(result),
         "lines": code_lines(result.text),
+        "tokens": code_tokens(result.text),
         "target_lines": target_lines(result),
         "parents": sorted({module.model for module in result.plan.parents.modules.values()}),
         "files": [_file_json(f) for f in check.files],
