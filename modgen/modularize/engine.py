@@ -43,7 +43,8 @@ def no_inherit_binding(target: TargetModel) -> Binding:
 
 def modularize_model(target: TargetModel, parent_paths: list[Path], tree: TransformersTree, config: Path) -> Result:
     casing = casing_for(tree)
-    modules = [parent_module(path, tree) for path in parent_paths]
+    own = {file.path.resolve() for file in target.files.values()}
+    modules = [parent_module(path, tree) for path in parent_paths if Path(path).resolve() not in own]
     absolute = TransformersTree.containing(target.folder) is None
     parents = ParentModules(modules, target.name, casing, absolute)
     plan = build_plan(target, parents, casing)
