@@ -52,7 +52,7 @@ def modularize_job(job: Job) -> tuple[str, object]:
         tree = TransformersTree.for_file(target.folder)
         result = modularize_model(target, job.parents, tree, _config_for(target.folder))
         verified = given_back(result)
-        shown = str(job.destination)
+        shown = shown_path(job.destination)
         return "ok", (
             result.text if verified else None,
             report.to_json(result, shown, verified),
@@ -62,6 +62,14 @@ def modularize_job(job: Job) -> tuple[str, object]:
         return "error", (error.message, error.path and str(error.path), error.line, error.hint, error.exit_code)
     except Exception:
         return "crash", traceback.format_exc()
+
+
+def shown_path(path: Path) -> str:
+    """`path` relative to the working folder when it lies inside it."""
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
 
 
 def given_back(result) -> bool:

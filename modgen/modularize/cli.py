@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -68,12 +67,12 @@ def modularize(
         changed = [o for o in outcomes if o.verified and _differs(o.job.destination, o.text)]
         if not as_json:
             for outcome in changed:
-                click.echo(f"--- {_shown(outcome.job.destination)}")
+                click.echo(f"--- {batch.shown_path(outcome.job.destination)}")
                 click.echo(outcome.text, nl=False)
         sys.exit(1 if changed or failed else 0)
     written = batch.write(outcomes, force=force)
     for path in written:
-        click.echo(f"wrote {_shown(path)}", err=as_json)
+        click.echo(f"wrote {batch.shown_path(path)}", err=as_json)
     if any(o.error is not None and o.error.exit_code == 2 for o in outcomes):
         sys.exit(2)
     if failed:
@@ -82,10 +81,3 @@ def modularize(
 
 def _differs(path: Path, text: str) -> bool:
     return not (path.is_file() and path.read_text(encoding="utf-8") == text)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
-    except ValueError:
-        return str(path)

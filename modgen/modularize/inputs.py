@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modgen.errors import UsageError
+from modgen.modular.batch import GENERATED_BANNER
 from modgen.modularize.target import TargetModel, read_target
 from modgen.repo import FILE_TYPES, TransformersTree, split_file_name
 
@@ -44,7 +45,7 @@ def model_files(paths: list[Path]) -> dict[tuple[Path, str], list[Path]]:
         if not path.exists():
             raise UsageError(f"{path} does not exist")
         if path.is_dir():
-            found = [p for p in sorted(path.glob("*.py")) if _is_model_file(p)]
+            found = _folder_files(path)
             if not found:
                 raise UsageError(
                     f"no model file in {path}",
@@ -64,6 +65,19 @@ def model_files(paths: list[Path]) -> dict[tuple[Path, str], list[Path]]:
             if file.resolve() not in groups[key]:
                 groups[key].append(file.resolve())
     return groups
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """A folder's model files; where some were generated from a modular file, those (the others, written by
+    hand next to them, are not the modular file's to generate)."""
+    files = [p for p in sorted(folder.glob("*.py")) if _is_model_file(p)]
+    generated = [p for p in files if _generated(p)]
+    return generated or files
+
+
+def _generated(path: Path) -> bool:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return GENERATED_BANNER in "".join(handle.readline() for _ in range(3))
 
 
 def _is_model_file(path: Path) -> bool:
