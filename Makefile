@@ -6,7 +6,7 @@ SDIST := $(CACHE)/transformers-$(TRANSFORMERS_VERSION)
 DEMO := $(CURDIR)/demo
 export MODGEN_SDIST := $(SDIST)
 
-.PHONY: install sdist test test-fast demo style quality fix-copies repo-consistency bench-flatten bench-check bench-closest
+.PHONY: install sdist test test-fast demo style quality fix-copies repo-consistency bench-flatten bench-check bench-closest bench-modularize
 
 # torch first, pinned: 2.13.0's CPU wheel (a plain `torch` requirement would pull the CUDA build).
 install: $(CACHE)/.installed
@@ -64,3 +64,6 @@ bench-check: install
 
 bench-closest: install
 	$(PYTHON) utils/bench_closest.py
+
+bench-modularize: install
+	$(PYTHON) utils/bench_modularize.py

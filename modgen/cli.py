@@ -21,6 +21,7 @@ COMMANDS = {
     "like": "modgen.scaffold.cli:like",
     "init": "modgen.scaffold.cli:init",
     "flatten": "modgen.modular.cli:flatten",
+    "modularize": "modgen.modularize.cli:modularize",
     "check": "modgen.copies.cli:check",
 }
 

@@ -72,9 +72,16 @@ def convert_with_parents(
     path = Path(modular_path)
     if not path.is_file():
         raise ModgenError("no such modular file", path=path)
+    return convert_source(path.read_text(encoding="utf-8"), path, tree)
+
+
+def convert_source(
+    source: str, path: Path, tree: TransformersTree | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """`convert_with_parents` of a modular file's text, as if it lay at `path` (which need not exist: `modgen
+    modularize` flattens the modular files it writes before writing them)."""
     model_name = model_name_of(path)
     tree = tree or TransformersTree.for_file(path)
-    source = path.read_text(encoding="utf-8")
     # Outside a transformers tree (a project of one's own), parents' imports of transformers become absolute.
     absolute = TransformersTree.containing(path) is None
     casing = casing_for(tree)

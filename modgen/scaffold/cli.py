@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -36,9 +37,12 @@ def like(parent: str, new_name: str, repo_dir: Path, dry_run: bool, as_json: boo
     from modgen.scaffold.steps import run_plan
 
     repo = Repository.discover(repo_dir)
-    if parent.endswith(".py"):
-        parent = closest_parent(Path(parent), repo)
+    source = Path(parent) if parent.endswith(".py") else None
+    if source is not None:
+        parent = closest_parent(source, repo)
     plan = make_plan(repo, parent, new_name)
+    if source is not None:  # transformers-style code is modularized against PARENT, not scaffolded
+        plan.context = dataclasses.replace(plan.context, source=source.resolve())
     if dry_run:
         click.echo(plan.to_json() if as_json else plan.to_text())
         return

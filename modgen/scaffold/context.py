@@ -41,6 +41,7 @@ class LikeContext:
     parent_prefix: str  # `Llama`, `CLIP`: the prefix of the parent's classes
     new_name: str  # `bob`: folder, module suffix and model type
     new_prefix: str  # `Bob`
+    source: Path | None = None  # the .py file PARENT was found from (`like FILE.py`): its code is kept
 
     @property
     def tree(self) -> TransformersTree:

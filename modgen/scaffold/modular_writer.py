@@ -231,6 +231,12 @@ def _alias(alias: LibraryAlias, first: bool) -> cst.SimpleStatementLine:
 
 def modular_source(context: LikeContext, classes: list[CopiedClass], aliases: list[LibraryAlias] = ()) -> str:
     """The text of `modular_NEW.py` (formatted later, with the rest, by ruff): the one place it is written."""
+    if context.source is not None:  # `like FILE.py`: transformers-style code keeps its differences
+        from modgen.modularize.like import modular_like
+
+        text = modular_like(context, classes)
+        if text is not None:
+            return text
     by_module: dict[str, list[str]] = {}
     for alias in aliases:
         by_module.setdefault(alias.module, []).append(alias.name)

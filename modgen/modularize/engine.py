@@ -1,0 +1,209 @@
+"""Modularizing one model: plan, write, flatten, compare, repair, until the modular file gives the target back.
+
+The first plan states the least: classes that differ from their parent, public classes nothing pulls in,
+functions no parent holds alike. Each round flattens the candidate with modgen's flattener and compares with the
+target files; what comes back different is stated more explicitly (a class out of place is written where the
+target has it, a class that does not merge back is kept whole, a function written out) and the next round
+checks again. A modular file is only ever returned with the check of its own flattening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from modgen.modular.convert import casing_for
+from modgen.modularize.classes import TargetClass, whole
+from modgen.modularize.code import code_lines
+from modgen.modularize.imports import Binding
+from modgen.modularize.parents import ParentModules, parent_module
+from modgen.modularize.plan import Plan, build_plan, close
+from modgen.modularize.target import TargetModel
+from modgen.modularize.verify import Check, check, format_modular
+from modgen.modularize.writer import header_variant, render
+from modgen.repo import TransformersTree
+
+
+MAX_ROUNDS = 12
+
+
+@dataclass
+class Result:
+    target: TargetModel
+    text: str  # the modular file
+    plan: Plan
+    check: Check
+    rounds: int
+
+
+def no_inherit_binding(target: TargetModel) -> Binding:
+    inside = TransformersTree.containing(target.folder) is not None
+    return Binding("...utils.generic" if inside else "transformers.utils.generic", "no_inherit_decorator")
+
+
+def modularize_model(target: TargetModel, parent_paths: list[Path], tree: TransformersTree, config: Path) -> Result:
+    casing = casing_for(tree)
+    own = {file.path.resolve() for file in target.files.values()}
+    modules = [parent_module(path, tree) for path in parent_paths if Path(path).resolve() not in own]
+    absolute = TransformersTree.containing(target.folder) is None
+    parents = ParentModules(modules, target.name, casing, absolute)
+    plan = build_plan(target, parents, casing)
+    binding = no_inherit_binding(target)
+    rounds = 0
+    best: tuple | None = None
+    while True:
+        rounds += 1
+        text, result = _attempt(plan, binding, tree, config)
+        if best is None or _score(result, text) > _score(best[1], best[0]):
+            best = (text, result, _state(plan))
+        done = result.byte_identical or (result.equivalent and not _generated(plan))
+        if done or rounds >= MAX_ROUNDS or not repair(plan, result):
+            break
+    if not (best[1].ast_identical or best[1].equivalent):
+        # Last resort: every class and function as the target has it (what cannot be expressed is copied whole).
+        _restore(plan, best[2])
+        for name in plan.classes:
+            _keep_whole(plan, name, "nothing smaller gives the file back")
+        plan.written = set(plan.classes)
+        for definition in plan.definitions.values():
+            definition.mode = "define"
+        text, result = _attempt(plan, binding, tree, config)
+        rounds += 1
+        if _score(result, text) > _score(best[1], best[0]):
+            best = (text, result, _state(plan))
+    _restore(plan, best[2])
+    return Result(target, best[0], plan, best[1], rounds)
+
+
+def _attempt(plan: Plan, binding: Binding, tree: TransformersTree, config: Path) -> tuple[str, Check]:
+    """Write the plan's modular file, flatten it and compare: the modular file (formatted) and the comparison."""
+    close(plan, binding)
+    text = header_variant(plan, format_modular(render(plan), plan.target.modular_path, config))
+    return text, check(text, plan.target, tree, config)
+
+
+def _score(result: Check, text: str) -> tuple:
+    """Better: given back (by syntax tree, or object by object), then more files byte-identical, then
+    AST-identical, then fewer lines."""
+    byte = sum(f.byte_identical for f in result.files) if result.error is None else -1
+    same = sum(f.ast_identical for f in result.files) if result.error is None else -1
+    return (result.ast_identical or result.equivalent, byte, same, -code_lines(text))
+
+
+def _generated(plan: Plan) -> bool:
+    """The target came from a flattener (so the exact text can come back)."""
+    return all(file.generated for file in plan.target.files.values())
+
+
+def repair(plan: Plan, result: Check) -> bool:
+    """State more of what did not come back; False when there is nothing left to try."""
+    before = _state(plan)
+    if result.error is not None:
+        for name, class_plan in plan.classes.items():
+            if class_plan.parent is not None and name in result.error:
+                _keep_whole(plan, name, f"the flattener refused it: {result.error}")
+    for file in result.files:
+        if file.byte_identical:
+            continue
+        for name in file.differing + file.missing:
+            if name in plan.classes:
+                inherits = plan.classes[name].parent is not None
+                if inherits and (name in plan.written or plan.classes[name].identical):
+                    _keep_whole(plan, name, "its merge with the parent's class does not give it back")
+                plan.written.add(name)
+            elif name in plan.definitions:
+                plan.definitions[name].mode = "define"
+        if file.misplaced:
+            _reorder(plan, file.name, *file.misplaced)
+        plan.kept_imports.update(file.wrong_imports)
+    return _state(plan) != before
+
+
+def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
+    """`found` came where the target has `expected`: write a class that was left to the flattener where the
+    modular file has it (the cheapest move); else take the functions from another parent (they come in the
+    order of the parent of the class that pulls them in); else state a function more explicitly (imported from
+    a parent, then written out: a function the modular file writes goes after the parent's functions)."""
+    for name in (expected, found):
+        if name in plan.classes and name not in plan.written:
+            plan.written.add(name)
+            plan.pinned.add(name)
+            return
+    before = _previous_unwritten_class(plan, file_name, found)
+    if before is not None:  # `found` is written and comes too early: what the target has before it, first
+        plan.written.add(before)
+        plan.pinned.add(before)
+        return
+    puller = _next_written_class(plan, file_name, expected)
+    if puller is not None and expected in plan.definitions:
+        current = plan.classes[puller]
+        plan.tried.add((puller, current.parent.module.key if current.parent else ""))
+        for option in plan.alternatives.get(puller, []):
+            key = (puller, option.parent.module.key if option.parent else "")
+            if option is current or key in plan.tried or option.parent is None:
+                continue
+            plan.tried.add(key)
+            plan.classes[puller] = option
+            return
+    for name in (found, expected):
+        definition = plan.definitions.get(name)
+        if definition is None:
+            continue
+        for mode in ("import", "define") if definition.alike else ("define",):
+            if mode != definition.mode and _try(plan, name, mode):
+                return
+
+
+def _previous_unwritten_class(plan: Plan, file_name: str, name: str) -> str | None:
+    """The nearest class before `name` in the target file that the modular file leaves to the flattener."""
+    if name not in plan.written:
+        return None
+    names = [o.name for o in _file(plan, file_name).objects]
+    if name not in names:
+        return None
+    return next((n for n in reversed(names[: names.index(name)]) if n in plan.classes and n not in plan.written), None)
+
+
+def _file(plan: Plan, file_name: str):
+    return next(f for f in plan.target.files.values() if f.path.name == file_name)
+
+
+def _next_written_class(plan: Plan, file_name: str, name: str) -> str | None:
+    """The first class the modular file writes after `name` in the target file: the one that pulls it in."""
+    names = [o.name for o in _file(plan, file_name).objects]
+    if name not in names:
+        return None
+    return next((n for n in names[names.index(name) :] if n in plan.written and n in plan.classes), None)
+
+
+def _try(plan: Plan, name: str, mode: str) -> bool:
+    """Set a definition's mode unless tried before."""
+    if (name, mode) in plan.tried:
+        return False
+    plan.tried.add((name, mode))
+    plan.definitions[name].mode = mode
+    return True
+
+
+def _state(plan: Plan) -> tuple:
+    """What repairs change: to tell whether a round changed anything, and to go back to the best round."""
+    return (
+        set(plan.written),
+        dict(plan.classes),
+        {name: definition.mode for name, definition in plan.definitions.items()},
+        set(plan.kept_imports),
+        set(plan.pinned),
+    )
+
+
+def _restore(plan: Plan, state: tuple) -> None:
+    written, classes, modes, kept, pinned = state
+    plan.written, plan.classes, plan.kept_imports, plan.pinned = set(written), dict(classes), set(kept), set(pinned)
+    for name, mode in modes.items():
+        plan.definitions[name].mode = mode
+    close(plan, no_inherit_binding(plan.target))
+
+
+def _keep_whole(plan: Plan, name: str, reason: str) -> None:
+    file = plan.target.files[plan.class_files[name]]
+    plan.classes[name] = whole(TargetClass.of_text(file.object(name).text), reason)
