@@ -8,11 +8,12 @@ export MODGEN_SDIST := $(SDIST)
 
 .PHONY: install sdist test test-fast demo style quality fix-copies repo-consistency bench-flatten bench-check bench-closest bench-modularize
 
-# torch first, pinned: 2.13.0's CPU wheel (a plain `torch` requirement would pull the CUDA build).
+# torch first, pinned with the torchvision built for it (timm imports torchvision; PyPI's torchvision does not
+# load beside the 2.13.0 CPU wheel). A plain `torch` requirement would pull a newer build than this pair.
 install: $(CACHE)/.installed
 $(CACHE)/.installed: pyproject.toml
 	mkdir -p $(CACHE)
-	$(PYTHON) -m pip install --quiet torch==2.13.0
+	$(PYTHON) -m pip install --quiet torch==2.14.1 torchvision==0.29.1
 	$(PYTHON) -m pip install --quiet -e ".[dev]" transformers==$(TRANSFORMERS_VERSION)
 	touch $@
 
