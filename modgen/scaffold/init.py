@@ -121,6 +121,8 @@ test:
 
 PRE_COMMIT = """\
 # modgen's hook: generated files match their modular files, and `# Copied from` copies match their sources.
+# It gets the staged Python files and checks them and what depends on them (copies of a changed source, modular
+# files whose parents or generated files changed).
 repos:
   - repo: local
     hooks:
@@ -128,7 +130,9 @@ repos:
         name: modgen check
         entry: modgen check
         language: system
-        pass_filenames: false
+        types: [python]
+        pass_filenames: true
+        require_serial: true
         files: ^src/
 """
 

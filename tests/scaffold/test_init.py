@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from modgen.formatting import ruff_binary
 from modgen.repo import RepoKind, Repository
@@ -87,7 +88,10 @@ def test_make_targets(project: Path):
 
 def test_pre_commit_runs_the_modgen_hook(project: Path):
     config = (project / ".pre-commit-config.yaml").read_text()
-    assert "id: modgen-check" in config and "entry: modgen check" in config
+    hook = yaml.safe_load(config)["repos"][0]["hooks"][0]
+    assert hook["id"] == "modgen-check" and hook["entry"] == "modgen check"
+    # The staged files, as the published hook: a commit checks what it touches and its dependents, not the tree.
+    assert hook["pass_filenames"] and hook["types"] == ["python"]
 
 
 def test_force_writes_into_a_non_empty_folder(tmp_path: Path):
