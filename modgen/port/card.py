@@ -35,7 +35,7 @@ def model_card(port: Port) -> str:
     kept = "".join(
         f"\n- `{name}` keeps the original's default (not a JSON value)" for name in port.config.left_to_original
     )
-    checks = "".join(f"\n- `{c.source}` (line {c.line}) is checked by the config" for c in port.config.checks)
+    checks = "".join(f"\n- `{c.requirement}` (line {c.line}) is checked by the config" for c in port.config.checks)
     license_note = "" if license_name != "other" else "\nTODO: state the license of the original code and weights.\n"
     inputs = "\n".join(f"{name} = {_example(s)}" for name, s in port.inputs)
     return f"""---

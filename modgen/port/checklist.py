@@ -56,5 +56,10 @@ def checklist(port: Port, changes: list[Change], verified: bool) -> str:
     if verified:
         lines.append(f"The written tests pass ({port.layout.relative(port.layout.tests_file)}).")
     lines.append("Left to you:")
-    lines.extend(f"  [ ] {item}" if not item.startswith("    ") else f"  {item}" for item in left_to_user(port))
+    lines.extend(boxes(left_to_user(port)))
     return "\n".join(lines)
+
+
+def boxes(items: list[str]) -> list[str]:
+    """A box to tick per item; indented items are details of the one above."""
+    return [f"  {item}" if item.startswith(" ") else f"  [ ] {item}" for item in items]

@@ -49,7 +49,7 @@ def port(
     """Make TARGET (path/to/model.py:Class or package.module:Class), a plain PyTorch nn.Module, a transformers model
     NEW: a config of its constructor's arguments, a PreTrainedModel that builds it and keeps its state-dict keys,
     tests against the original, a model card, Auto registration. All or nothing; the tests run before it ends."""
-    from modgen.port.checklist import checklist, left_to_user
+    from modgen.port.checklist import boxes, checklist, left_to_user
     from modgen.port.engine import Request, make_port, write_port
 
     command = "modgen port " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else ""
@@ -66,7 +66,7 @@ def port(
             for path in plan.files.values():
                 click.echo(f"  + {plan.layout.relative(path)}")
             click.echo("Left to you:")
-            click.echo("\n".join(f"  [ ] {item}" for item in left_to_user(plan)))
+            click.echo("\n".join(boxes(left_to_user(plan))))
         return
     changes = write_port(plan, verify=not no_verify, say=say)
     click.echo(checklist(plan, changes, verified=not no_verify), err=as_json)

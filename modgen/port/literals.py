@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 from pathlib import Path
 
@@ -23,11 +24,12 @@ def hyper_parameter_literals(model: torch.nn.Module, root: type, limit: int = 12
         {type(m) for m in model.modules() if type(m).__module__ == root.__module__ and type(m) is not root},
         key=lambda c: c.__name__,
     )
-    found: dict[str, None] = {}
+    found: dict[tuple[str, str], list[int]] = {}  # (file, code) -> lines, the same call written in several places
     for cls in classes:
-        for where, code in _calls_with_numbers(cls):
-            found.setdefault(f"{where}: `{code}`", None)
-    lines = list(found)
+        for file, line, code in _calls_with_numbers(cls):
+            found.setdefault((file, code), []).append(line)
+    ordered = sorted(found.items(), key=lambda item: (item[0][0], min(item[1])))
+    lines = [f"{file}:{','.join(map(str, sorted(set(at))))}: `{code}`" for (file, code), at in ordered]
     if len(lines) > limit:
         lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
     return lines
@@ -51,7 +53,7 @@ def _calls_with_numbers(cls: type):
             code = ast.unparse(node)
             if len(code) > 90:
                 code = code[:87] + "..."
-            yield f"{_shown(file)}:{start + node.lineno - 1}", code
+            yield _shown(file), start + node.lineno - 1, code
 
 
 def _has_number(node: ast.AST) -> bool:
@@ -64,7 +66,9 @@ def _has_number(node: ast.AST) -> bool:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """Relative to the working folder, or to the import path it is found on (`timm/models/resnet.py`)."""
+    path = path.resolve()
+    for base in [Path.cwd(), *sorted((Path(p).resolve() for p in sys.path if p), key=lambda p: -len(p.parts))]:
+        if base in path.parents:
+            return str(path.relative_to(base))
+    return str(path)

@@ -82,7 +82,7 @@ class Port:
             "fixed_arguments": {f.parameter: f.expression for f in self.config.fixed},
             "defaults_kept_in_code": self.config.left_to_original,
             "renamed_fields": self.config.renamed,
-            "checks": [c.violated for c in self.config.checks],
+            "checks": [c.requirement for c in self.config.checks],
             "inputs": {name: {"kind": s.kind, "shape": ["batch", *s.shape]} for name, s in self.inputs},
             "output_shape": list(self.probe.output_shape),
             "tied_weights": self.probe.tied,

@@ -41,7 +41,12 @@ def config_source(port: Port, header: str) -> str:
         lines += ["", "    def validate_architecture(self):"]
         lines.append(f'        """The checks {port.target.name}.__init__ makes on its arguments."""')
         for check in spec.checks:
-            message = f"{check.source} (line {check.line} of {port.target.source_file.name}) does not hold"
+            where = f"{port.target.source_file.name}:{check.line}"
+            message = (
+                f"{check.message} (`{check.requirement}`, {where})"
+                if check.message
+                else f"{where}: {check.requirement}"
+            )
             lines += [f"        if {check.violated}:", f"            raise ValueError({message!r})"]
     lines += ["", "", f'__all__ = ["{port.config_class}"]', ""]
     return "\n".join(lines)

@@ -45,7 +45,8 @@ class FixedArgument:
 @dataclass
 class Check:
     violated: str  # over `self.<field>`: the config's validation raises when it is true
-    source: str  # as the original wrote it
+    requirement: str  # what must hold, over the original's names: `n_embd % n_head == 0`
+    message: str | None  # the original's own message, if it wrote one
     line: int | None
 
 
@@ -97,13 +98,14 @@ def config_spec(target: Target, arguments: Arguments) -> ConfigSpec:
         raise _missing(target, arguments.missing)
     spec = ConfigSpec()
     reserved = reserved_names()
+    factory = []
     for parameter in parameters(target.cls):
         name = parameter.name
         if name not in arguments.values:
             continue
         value = arguments.values[name]
         if name in FACTORY_ARGUMENTS and value is None:
-            spec.notes.append(f"`{name}` is not a config field: from_pretrained decides where and in which dtype")
+            factory.append(name)
             continue
         if is_config_value(value):
             field_name = f"original_{name}" if name in reserved else name
@@ -114,6 +116,9 @@ def config_spec(target: Target, arguments: Arguments) -> ConfigSpec:
             spec.left_to_original.append(name)
         else:
             spec.fixed.append(fixed_argument(target, name, value))
+    if factory:
+        names = " and ".join(f"`{n}`" for n in factory)
+        spec.notes.append(f"{names}: not config fields (from_pretrained decides where and in which dtype to build)")
     for name in arguments.varargs:
         spec.notes.append(f"`{name}` (*args/**kwargs of {target.name}.__init__) is not a config field")
     spec.checks = constructor_checks(target, {f.parameter: f.name for f in spec.fields})
@@ -170,7 +175,7 @@ def constructor_checks(target: Target, fields: dict[str, str]) -> list[Check]:
     checks = []
     for statement in function.body:
         if isinstance(statement, ast.Assert):
-            test, negate = statement.test, True
+            test, negate, message = statement.test, True, statement.msg
         elif (
             isinstance(statement, ast.If)
             and not statement.orelse
@@ -178,6 +183,8 @@ def constructor_checks(target: Target, fields: dict[str, str]) -> list[Check]:
             and isinstance(statement.body[0], ast.Raise)
         ):
             test, negate = statement.test, False
+            error = statement.body[0].exc
+            message = error.args[0] if isinstance(error, ast.Call) and error.args else None
         else:
             continue
         names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
@@ -185,7 +192,9 @@ def constructor_checks(target: Target, fields: dict[str, str]) -> list[Check]:
             continue
         renamed = _OnSelf(fields).visit(ast.parse(ast.unparse(test), mode="eval")).body
         violated = ast.unparse(_negated(renamed) if negate else renamed)
-        checks.append(Check(violated, ast.unparse(statement).splitlines()[0], start + statement.lineno - 1))
+        requirement = ast.unparse(test if negate else _negated(test))
+        text = message.value if isinstance(message, ast.Constant) and isinstance(message.value, str) else None
+        checks.append(Check(violated, requirement, text, start + statement.lineno - 1))
     return checks
 
 
