@@ -149,7 +149,7 @@ def fixed_argument(target: Target, parameter: str, value) -> FixedArgument:
 
 
 def _missing(target: Target, missing: list[str]) -> UsageError:
-    line = target.line_of(target.cls.__init__)
+    line = _parameter_line(target, missing[0])
     names = ", ".join(f"`{m}`" for m in missing)
     example = " ".join(f'--example "{m}=..."' for m in missing)
     return UsageError(
@@ -159,6 +159,20 @@ def _missing(target: Target, missing: list[str]) -> UsageError:
         line=line,
         hint=f'{example}, or --example "{target.name}(...)" (or a factory call that builds it)',
     )
+
+
+def _parameter_line(target: Target, name: str) -> int | None:
+    """The line of the constructor where parameter `name` is written."""
+    try:
+        source, start = inspect.getsourcelines(target.cls.__init__)
+    except (OSError, TypeError):
+        return None
+    function = ast.parse(textwrap.dedent("".join(source))).body[0]
+    arguments = function.args
+    for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+        if argument.arg == name:
+            return start + argument.lineno - 1
+    return start
 
 
 SAFE_NAMES = {"len", "isinstance", "int", "float", "str", "bool", "tuple", "list", "dict", "min", "max", "abs"}

@@ -62,9 +62,9 @@ def load_target(spec: str) -> Target:
         )
     if not _is_module_class(cls):
         line = _line(cls)
-        kind = "a class" if inspect.isclass(cls) else type(cls).__name__
+        kind = "a class" if inspect.isclass(cls) else f"a {type(cls).__name__}"
         raise UsageError(
-            f"{class_name} is {kind} but not a torch.nn.Module subclass; modgen port ports the root nn.Module of a model",
+            f"{class_name} is {kind}, not a torch.nn.Module subclass: modgen port ports the root nn.Module of a model",
             path=file or (inspect.getsourcefile(cls) if inspect.isclass(cls) else None),
             line=line,
             hint="name the class whose forward runs the whole model (e.g. the class you instantiate to train)",
@@ -114,8 +114,10 @@ def _import_file(file: Path, spec: str):
 def _import_error(error: Exception, spec: str, file: Path | None) -> UsageError:
     """The import error as the user would see it, at the innermost line of their own code (or the file's)."""
     frames = traceback.extract_tb(error.__traceback__)
+    modgen = Path(__file__).resolve().parents[1]
     own = [f for f in frames if file is not None and Path(f.filename).resolve() == file]
-    frame = (own or [f for f in frames if "importlib" not in f.filename] or frames or [None])[-1]
+    users = [f for f in frames if "importlib" not in f.filename and modgen not in Path(f.filename).resolve().parents]
+    frame = (own or users or [None])[-1]
     if isinstance(error, SyntaxError):
         return UsageError(
             f"cannot import {spec}: SyntaxError: {error.msg}",
