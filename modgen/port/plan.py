@@ -77,7 +77,8 @@ class Port:
             "auto_class": self.task.auto,
             "classes": [self.config_class, self.pretrained_class, self.model_class],
             "layout": self.layout.kind,
-            "model_dir": str(self.layout.model_dir),
+            "root": str(self.layout.root),
+            "model_dir": self.layout.relative(self.layout.model_dir),
             "config_fields": {f.name: _json(f.value) for f in self.config.fields},
             "fixed_arguments": {f.parameter: f.expression for f in self.config.fixed},
             "defaults_kept_in_code": self.config.left_to_original,
@@ -88,7 +89,7 @@ class Port:
             "tied_weights": self.probe.tied,
             "parameters": self.probe.parameters,
             "hyper_parameters_in_code": self.literals,
-            "files": {k: str(v) for k, v in self.files.items()},
+            "files": {k: self.layout.relative(v) for k, v in self.files.items()},
         }
 
 
