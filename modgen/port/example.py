@@ -68,6 +68,10 @@ def constructor_arguments(target: Target, examples: tuple[str, ...]) -> Argument
             arguments.origin[parameter.name] = "default"
         else:
             arguments.missing.append(parameter.name)
+    for name, value in given.items():  # taken by **kwargs: arguments like the others
+        if name not in known:
+            arguments.values[name] = value
+            arguments.origin[name] = "example"
     return arguments
 
 

@@ -126,8 +126,8 @@ def forward_inputs(target: Target, model: torch.nn.Module, given: tuple[str, ...
             specs.append(_spec_of(name, explicit[name]))
         elif inferred is None:
             raise UsageError(
-                f"cannot infer an example input for {target.name}.forward's `{name}` (its first layer with weights "
-                "is no embedding, convolution or linear layer)",
+                f"cannot infer an example input for {target.name}.forward's `{name}` (the model has no "
+                "embedding, convolution or linear layer to say what it takes)",
                 path=target.source_file,
                 line=target.line_of(target.cls.forward),
                 hint=f'give one: --input "{name}=torch.randn(2, ...)"',
@@ -154,7 +154,7 @@ def _inferred_kind(model: torch.nn.Module) -> tuple[str, tuple[int, ...], int | 
             return "audio", (module.in_channels, AUDIO_LENGTH), None
         if isinstance(module, torch.nn.Linear):
             return "features", (module.in_features,), None
-        return None
+        # other weights (a class token, a norm's scale) say nothing of the input: look further
     return None
 
 

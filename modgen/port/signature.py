@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from modgen.errors import UsageError
-from modgen.port.example import Arguments, parameters
+from modgen.port.example import Arguments
 from modgen.port.target import Target
 
 
@@ -99,11 +99,7 @@ def config_spec(target: Target, arguments: Arguments) -> ConfigSpec:
     spec = ConfigSpec()
     reserved = reserved_names()
     factory = []
-    for parameter in parameters(target.cls):
-        name = parameter.name
-        if name not in arguments.values:
-            continue
-        value = arguments.values[name]
+    for name, value in arguments.values.items():
         if name in FACTORY_ARGUMENTS and value is None:
             factory.append(name)
             continue
@@ -119,8 +115,12 @@ def config_spec(target: Target, arguments: Arguments) -> ConfigSpec:
     if factory:
         names = " and ".join(f"`{n}`" for n in factory)
         spec.notes.append(f"{names}: not config fields (from_pretrained decides where and in which dtype to build)")
-    for name in arguments.varargs:
-        spec.notes.append(f"`{name}` (*args/**kwargs of {target.name}.__init__) is not a config field")
+    if arguments.varargs:
+        names = ", ".join(f"`{n}`" for n in arguments.varargs)
+        spec.notes.append(
+            f"{names} of {target.name}.__init__: only the arguments an --example passed through them are config "
+            "fields; the defaults of whatever receives them are not"
+        )
     spec.checks = constructor_checks(target, {f.parameter: f.name for f in spec.fields})
     return spec
 
