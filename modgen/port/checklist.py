@@ -15,6 +15,11 @@ def left_to_user(port: Port) -> list[str]:
             f"`{fixed.parameter}={fixed.expression}` is written in modeling_{port.new_name}.py, not the config: a config "
             f"holds JSON values, not classes or functions. To choose it per checkpoint, add a string field and map it"
         )
+    for argument in spec.dataclasses:
+        items.append(
+            f"`{argument.parameter}` ({argument.expression}) is rebuilt from the config's fields in "
+            f"modeling_{port.new_name}.py; its fields are config fields"
+        )
     for parameter in spec.left_to_original:
         items.append(
             f"`{parameter}` keeps {name}'s default in code (a class or function, not a JSON value); if a checkpoint "
@@ -38,6 +43,13 @@ def left_to_user(port: Port) -> list[str]:
             "tokens": "give the model a tokenizer (AutoTokenizer) for pipelines and generate() on text",
         }.get(port.inputs[0][1].kind if port.inputs else "", "write a processor if the model needs one")
     )
+    shape = port.probe.output_shape
+    if port.task.name == "feature-extraction" and len(shape) == 3 and shape[-1] in port.probe.vocab_sizes:
+        items.append(
+            f"{name}'s output ends in a vocabulary's size ({shape[-1]}) but is not one logit vector per input position "
+            f"(shape {tuple(shape)}): if it is a language model that gives every position's logits in some mode, make "
+            "that its forward and port with --task causal-lm"
+        )
     if port.task.name == "causal-lm":
         items.append(f"generate() runs {name} on the whole sequence at each step (no key/value cache)")
     if port.task.name == "seq2seq-lm":

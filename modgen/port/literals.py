@@ -15,6 +15,8 @@ import torch
 
 # Numbers that are rarely hyper-parameters: identities, halves, the usual axes.
 PLAIN_NUMBERS = {0, 1, -1, 2, 0.5}
+# Calls whose numbers are about what is printed, not the model.
+QUIET_CALLS = {"print", "round", "format"}
 
 
 def hyper_parameter_literals(model: torch.nn.Module, root: type, limit: int = 12) -> list[str]:
@@ -46,7 +48,7 @@ def _calls_with_numbers(cls: type):
         return
     tree = ast.parse(textwrap.dedent("".join(source)))
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or (isinstance(node.func, ast.Name) and node.func.id in QUIET_CALLS):
             continue
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if any(_has_number(a) for a in arguments):

@@ -81,6 +81,7 @@ class Port:
             "model_dir": self.layout.relative(self.layout.model_dir),
             "config_fields": {f.name: _json(f.value) for f in self.config.fields},
             "fixed_arguments": {f.parameter: f.expression for f in self.config.fixed},
+            "dataclass_arguments": {d.parameter: d.expression for d in self.config.dataclasses},
             "defaults_kept_in_code": self.config.left_to_original,
             "renamed_fields": self.config.renamed,
             "checks": [c.requirement for c in self.config.checks],

@@ -44,6 +44,7 @@ class Probe:
     task: str
     tied: dict[str, str] = field(default_factory=dict)  # target parameter -> source parameter (same tensor)
     parameters: int = 0
+    vocab_sizes: set[int] = field(default_factory=set)  # the sizes of the model's embeddings
 
 
 def build(target: Target, arguments: Arguments) -> torch.nn.Module:
@@ -89,6 +90,7 @@ def probe(target: Target, arguments: Arguments, given_inputs: tuple[str, ...], t
         task or inferred,
         tied_parameters(model),
         sum(p.numel() for p in model.parameters()),
+        vocab_sizes,
     )
 
 

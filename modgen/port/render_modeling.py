@@ -19,12 +19,8 @@ def modeling_source(port: Port, header: str) -> str:
     imports.append(f"from transformers.modeling_outputs import {task.output}")
     imports.append("")
     imports.append(f"from .configuration_{port.new_name} import {port.config_class}")
-    own = sorted({name, *(n for f in port.config.fixed for m, n in f.imports if m == "")})
-    imports.append(f"from {port.layout.original_module} import {', '.join(own)}")
-    for fixed in port.config.fixed:
-        imports.extend(f"from {module} import {n}" for module, n in fixed.imports if module)
-    arguments = [f"{f.parameter}=config.{f.name}" for f in port.config.fields]
-    arguments += [f"{f.parameter}={f.expression}" for f in port.config.fixed]
+    imports += port.config.imports(port.layout.original_module, name)
+    arguments = [f"{p}={e}" for p, e in port.config.call_arguments(lambda f: f"config.{f.name}")]
     bases = f"{port.pretrained_class}, GenerationMixin" if generative else port.pretrained_class
     main_input = port.inputs[0][0] if port.inputs else "input_ids"
     body = f'''

@@ -25,7 +25,8 @@ def tests_source(port: Port) -> str:
     if port.task.name != "causal-lm":
         dropped += ["test_generate_matches_greedy_original", "GENERATED_TOKENS"]
     text = drop_definitions(module, dropped).code
-    text = text.replace(ORIGINAL_IMPORT, "\n".join(_original_imports(port)))
+    imports = port.config.imports(port.layout.original_tests_module, port.target.name)
+    text = text.replace(ORIGINAL_IMPORT, "\n".join(imports))
     names = {
         "PortedConfig": port.config_class,
         "PortedForTask": port.model_class,
@@ -37,8 +38,7 @@ def tests_source(port: Port) -> str:
 
 
 def _constants(port: Port) -> dict[str, str]:
-    arguments = [f"{f.parameter!r}: {f.value!r}" for f in port.config.fields]
-    arguments += [f"{f.parameter!r}: {f.expression}" for f in port.config.fixed]
+    arguments = [f"{p!r}: {e}" for p, e in port.config.call_arguments(lambda f: repr(f.value))]
     inputs = [f"{name!r}: ({s.dtype!r}, {s.shape!r}, {s.high!r})" for name, s in port.inputs]
     path = port.probe.output_path
     return {
@@ -48,12 +48,3 @@ def _constants(port: Port) -> dict[str, str]:
         "OUTPUT_KEY": "None" if not path else path[1:-1],
         "LOSS": repr(port.task.loss),
     }
-
-
-def _original_imports(port: Port) -> list[str]:
-    module = port.layout.original_tests_module
-    own = sorted({port.target.name, *(n for f in port.config.fixed for m, n in f.imports if m == "")})
-    lines = [f"from {module} import {', '.join(own)}"]
-    for fixed in port.config.fixed:
-        lines.extend(f"from {m} import {n}" for m, n in fixed.imports if m)
-    return lines

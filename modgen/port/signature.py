@@ -1,4 +1,5 @@
 """The constructor's arguments sorted for a config: each JSON value becomes a field with the same name and default;
+a dataclass instance (`GPT(config: GPTConfig)`, as nanoGPT-style code is written) gives one field per field of it;
 a class or function given for a parameter is written into the modeling code (a config holds JSON values);
 checks the constructor makes on its arguments (`assert x in (...)`, `if x % y: raise`) become the config's
 validation."""
@@ -24,9 +25,13 @@ FACTORY_ARGUMENTS = ("device", "dtype")
 @dataclass
 class ConfigField:
     name: str  # the config's field
-    parameter: str  # the constructor's parameter
+    parameter: str  # the constructor's parameter, or `parameter.field` of a dataclass argument
     value: object
     origin: str  # "default" or "example"
+
+    @property
+    def nested_in(self) -> str | None:
+        return self.parameter.split(".")[0] if "." in self.parameter else None
 
     @property
     def annotation(self) -> str:
@@ -43,6 +48,15 @@ class FixedArgument:
 
 
 @dataclass
+class DataclassArgument:
+    """A dataclass instance given for a parameter, rebuilt from its fields: `config=GPTConfig(n_layer=...)`."""
+
+    parameter: str
+    expression: str  # the dataclass's name in the modeling code
+    imports: list[tuple[str, str]]
+
+
+@dataclass
 class Check:
     violated: str  # over `self.<field>`: the config's validation raises when it is true
     requirement: str  # what must hold, over the original's names: `n_embd % n_head == 0`
@@ -54,10 +68,29 @@ class Check:
 class ConfigSpec:
     fields: list[ConfigField] = field(default_factory=list)
     fixed: list[FixedArgument] = field(default_factory=list)
+    dataclasses: list[DataclassArgument] = field(default_factory=list)
     left_to_original: list[str] = field(default_factory=list)  # parameters whose non-JSON default is kept
     renamed: dict[str, str] = field(default_factory=dict)  # parameter -> field, where a name is the base config's
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def call_arguments(self, value_of) -> list[tuple[str, str]]:
+        """(parameter, expression) of each constructor argument, a field's value written by `value_of(field)`."""
+        arguments = [(f.parameter, value_of(f)) for f in self.fields if f.nested_in is None]
+        for argument in self.dataclasses:
+            inner = [f for f in self.fields if f.nested_in == argument.parameter]
+            values = ", ".join(f"{f.parameter.split('.', 1)[1]}={value_of(f)}" for f in inner)
+            arguments.append((argument.parameter, f"{argument.expression}({values})"))
+        arguments += [(f.parameter, f.expression) for f in self.fixed]
+        return arguments
+
+    def imports(self, original_module: str, original_class: str) -> list[str]:
+        """The import lines of the original class and of what the arguments name."""
+        pairs = [pair for argument in (*self.fixed, *self.dataclasses) for pair in argument.imports]
+        own = sorted({original_class, *(name for module, name in pairs if module == "")})
+        lines = [f"from {original_module} import {', '.join(own)}"]
+        lines += sorted({f"from {module} import {name}" for module, name in pairs if module})
+        return lines
 
 
 def is_config_value(value) -> bool:
@@ -103,7 +136,18 @@ def config_spec(target: Target, arguments: Arguments) -> ConfigSpec:
         if name in FACTORY_ARGUMENTS and value is None:
             factory.append(name)
             continue
-        if is_config_value(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            spec.dataclasses.append(_dataclass_argument(target, name, value))
+            taken = reserved | set(arguments.values)
+            for inner in dataclasses.fields(value):
+                inner_value = getattr(value, inner.name)
+                if not inner.init or not is_config_value(inner_value):
+                    raise _not_a_value(target, f"{name}.{inner.name}", inner_value)
+                field_name = f"{name}_{inner.name}" if inner.name in taken else inner.name
+                spec.fields.append(
+                    ConfigField(field_name, f"{name}.{inner.name}", _plain(inner_value), arguments.origin[name])
+                )
+        elif is_config_value(value):
             field_name = f"original_{name}" if name in reserved else name
             if field_name != name:
                 spec.renamed[name] = field_name
@@ -139,12 +183,26 @@ def fixed_argument(target: Target, parameter: str, value) -> FixedArgument:
     if importable and module and qualname and "<" not in qualname:
         own = module == target.module.__name__
         return FixedArgument(parameter, qualname, [("" if own else module, qualname.split(".")[0])])
-    raise UsageError(
+    raise _not_a_value(target, parameter, value)
+
+
+def _not_a_value(target: Target, parameter: str, value) -> UsageError:
+    return UsageError(
         f"the value of `{parameter}` ({value!r}) is neither a JSON value a config can hold nor a class or function "
         "the modeling code can import",
         path=target.source_file,
         line=target.line_of(target.cls.__init__),
         hint=f"give `{parameter}` as a module-level class or function, or a number/string/list",
+    )
+
+
+def _dataclass_argument(target: Target, parameter: str, value) -> DataclassArgument:
+    cls = type(value)
+    if "<" in cls.__qualname__:
+        raise _not_a_value(target, parameter, value)
+    own = cls.__module__ == target.module.__name__
+    return DataclassArgument(
+        parameter, cls.__qualname__, [("" if own else cls.__module__, cls.__qualname__.split(".")[0])]
     )
 
 
@@ -201,10 +259,10 @@ def constructor_checks(target: Target, fields: dict[str, str]) -> list[Check]:
             message = error.args[0] if isinstance(error, ast.Call) and error.args else None
         else:
             continue
-        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
-        if not names or not names <= set(fields) | SAFE_NAMES or names & set(dir(builtins)) - SAFE_NAMES:
-            continue
         renamed = _OnSelf(fields).visit(ast.parse(ast.unparse(test), mode="eval")).body
+        names = {n.id for n in ast.walk(renamed) if isinstance(n, ast.Name)}
+        if "self" not in names or not names - {"self"} <= SAFE_NAMES or names & set(dir(builtins)) - SAFE_NAMES:
+            continue
         violated = ast.unparse(_negated(renamed) if negate else renamed)
         requirement = ast.unparse(test if negate else _negated(test))
         text = message.value if isinstance(message, ast.Constant) and isinstance(message.value, str) else None
@@ -243,3 +301,9 @@ class _OnSelf(ast.NodeTransformer):
         if node.id in self.fields:
             return ast.Attribute(ast.Name("self", ast.Load()), self.fields[node.id], ast.Load())
         return node
+
+    def visit_Attribute(self, node: ast.Attribute):
+        """`config.n_embd` of a dataclass argument: its field."""
+        if isinstance(node.value, ast.Name) and f"{node.value.id}.{node.attr}" in self.fields:
+            return ast.Attribute(ast.Name("self", ast.Load()), self.fields[f"{node.value.id}.{node.attr}"], ast.Load())
+        return self.generic_visit(node)

@@ -162,3 +162,45 @@ def test_value_a_config_cannot_hold_nor_import(checked):
     arguments = constructor_arguments(checked, ("act=lambda x: x",))
     with pytest.raises(UsageError, match="neither a JSON value"):
         config_spec(checked, arguments)
+
+
+DATACLASS_CONFIG = """
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class NetConfig:
+    width: int = 16
+    depth: int = 2
+    act: str = "gelu"
+
+
+class Net(torch.nn.Module):
+    def __init__(self, config: NetConfig, depth=3):
+        super().__init__()
+        assert config.act in ("gelu", "relu")
+        self.layers = torch.nn.ModuleList([torch.nn.Linear(config.width, config.width) for _ in range(config.depth)])
+
+    def forward(self, x):
+        return x
+"""
+
+
+def test_dataclass_argument_gives_its_fields(tmp_path: Path):
+    """nanoGPT's way: `GPT(config)` with a dataclass; its fields are config fields, it is rebuilt from them."""
+    path = tmp_path / "net.py"
+    path.write_text(DATACLASS_CONFIG)
+    target = load_target(f"{path}:Net")
+    spec = config_spec(target, constructor_arguments(target, ("Net(NetConfig(width=8))",)))
+    assert [(f.name, f.parameter, f.value) for f in spec.fields] == [
+        ("width", "config.width", 8),
+        ("config_depth", "config.depth", 2),  # `depth` is the constructor's own parameter too
+        ("act", "config.act", "gelu"),
+        ("depth", "depth", 3),
+    ]
+    arguments = dict(spec.call_arguments(lambda f: f"c.{f.name}"))
+    assert arguments == {"depth": "c.depth", "config": "NetConfig(width=c.width, depth=c.config_depth, act=c.act)"}
+    assert [c.violated for c in spec.checks] == ["self.act not in ('gelu', 'relu')"]
+    assert spec.imports(".original_net", "Net") == ["from .original_net import Net, NetConfig"]
