@@ -4,6 +4,7 @@ that builds the original module from it (its state-dict keys unchanged), tests, 
 
 One module per job: `target` imports the class, `example` finds the constructor's arguments, `signature` turns
 them into config fields and checks, `literals` lists the hyper-parameters left in code, `probe` runs the model
-on example inputs and infers the task (`tasks`), the `render_*` modules write the files, `layout` says where,
-`engine` writes them all at once and runs the written tests.
+on example inputs and infers the task (`tasks`); `plan` holds what was found, `layout` says where it goes, the
+`render_*` modules and `card` write the files, `engine` writes them all at once and runs the written tests,
+`checklist` says what is left to the user, `cli` only wires.
 """

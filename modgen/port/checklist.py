@@ -35,7 +35,7 @@ def left_to_user(port: Port) -> list[str]:
         )
         items.extend(f"    {line}" for line in port.literals)
     if port.task.name in ("image-classification", "audio-classification", "sequence-classification"):
-        items.append("set `id2label`/`label2id` in the config so pipelines name the classes")
+        items.append("name the classes in the config's `id2label`/`label2id` (they are LABEL_0, LABEL_1, ...)")
     items.append(
         {
             "image": "write an image processor (resize, normalise as the original's training did) for pipelines",

@@ -37,6 +37,7 @@ def config_source(port: Port, header: str) -> str:
     if port.ties and not any(f.name == "tie_word_embeddings" for f in spec.fields):
         lines.append(f"    # {port.target.name} shares weights between modules; transformers ties them back on load")
         lines.append("    tie_word_embeddings: bool = True")
+    lines += _labels(port)
     if spec.checks:
         lines += ["", "    def validate_architecture(self):"]
         lines.append(f'        """The checks {port.target.name}.__init__ makes on its arguments."""')
@@ -50,3 +51,19 @@ def config_source(port: Port, header: str) -> str:
             lines += [f"        if {check.violated}:", f"            raise ValueError({message!r})"]
     lines += ["", "", f'__all__ = ["{port.config_class}"]', ""]
     return "\n".join(lines)
+
+
+def _labels(port: Port) -> list[str]:
+    """A classifier's config has as many labels (`id2label`, for pipelines) as the model has classes: the value
+    of the field that equals the number of outputs (`num_classes`), else that number."""
+    if port.task.loss != "classification":
+        return []
+    classes = port.probe.output_shape[-1]
+    matching = [f.name for f in port.config.fields if type(f.value) is int and f.value == classes]
+    value = f"self.{matching[0]}" if len(matching) == 1 else str(classes)
+    return [
+        "",
+        "    def __post_init__(self, **kwargs):",
+        f'        kwargs.setdefault("num_labels", {value})  # one label per class the model predicts',
+        "        super().__post_init__(**kwargs)",
+    ]

@@ -33,10 +33,7 @@ class Target:
         return self.file or Path(inspect.getsourcefile(self.cls))
 
     def line_of(self, obj) -> int | None:
-        try:
-            return inspect.getsourcelines(obj)[1]
-        except (OSError, TypeError):
-            return None
+        return _line(obj)
 
 
 def load_target(spec: str) -> Target:
@@ -79,6 +76,7 @@ def _is_module_class(value) -> bool:
 
 
 def _line(obj) -> int | None:
+    """The line an object's source starts at, when Python can find it."""
     try:
         return inspect.getsourcelines(obj)[1]
     except (OSError, TypeError):

@@ -106,6 +106,8 @@ print(json.dumps({{
     "unexpected": sorted(info["unexpected_keys"]),
     "max_difference": (output - expected).abs().max().item(),
     "modgen_imported": "modgen" in sys.modules,
+    "labels": model.config.num_labels,
+    "classes": expected.shape[-1],
 }}))
 """
 

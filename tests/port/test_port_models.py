@@ -50,6 +50,8 @@ def test_port_into_project(tmp_path: Path, key: str):
     assert loaded["missing"] == [] and loaded["unexpected"] == []
     assert loaded["max_difference"] <= 1e-5
     assert not loaded["modgen_imported"]
+    if case.task == "image-classification":  # pipelines name one label per class
+        assert loaded["labels"] == loaded["classes"] == 1000
 
     card = (model_dir / "MODEL_CARD.md").read_text()
     front = card.split("---")[1]
