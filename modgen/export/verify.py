@@ -21,11 +21,13 @@ import transformers
 
 folder, main_auto, models, preprocessors = {folder!r}, {main_auto!r}, {models!r}, {preprocessors!r}
 results = []
+def _short(text):
+    return text if len(text) < 700 else text[:500] + " ... " + text[-150:]
 def check(auto, load):
     try:
         results.append([auto, load(), None])
     except Exception as error:
-        results.append([auto, None, "".join(traceback.format_exception_only(error)).strip()[-600:]])
+        results.append([auto, None, _short("".join(traceback.format_exception_only(error)).strip())])
 
 def load_model(auto):
     model, info = getattr(transformers, auto).from_pretrained(folder, trust_remote_code=True, output_loading_info=True)
