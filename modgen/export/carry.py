@@ -108,6 +108,10 @@ class ImportRewriter(cst.CSTTransformer):
                 return updated
         elif level == 1 and module:
             target = module
+        elif level == 1:
+            names = "NAME" if isinstance(updated.names, cst.ImportStar) else _dotted(updated.names[0].name)
+            message = f"`from . import {names}`: write `from .{names} import ...` (transformers copies only the files imported that way)"
+            return self._problem(original, message, updated)
         else:
             written = "." * level + module
             return self._problem(
