@@ -24,6 +24,7 @@ COMMANDS = {
     "modularize": "modgen.modularize.cli:modularize",
     "check": "modgen.copies.cli:check",
     "export": "modgen.export.cli:export",
+    "port": "modgen.port.cli:port",
 }
 
 

@@ -75,9 +75,7 @@ def convert_with_parents(
     return convert_source(path.read_text(encoding="utf-8"), path, tree)
 
 
-def convert_source(
-    source: str, path: Path, tree: TransformersTree | None = None
-) -> tuple[dict[str, str], list[str]]:
+def convert_source(source: str, path: Path, tree: TransformersTree | None = None) -> tuple[dict[str, str], list[str]]:
     """`convert_with_parents` of a modular file's text, as if it lay at `path` (which need not exist: `modgen
     modularize` flattens the modular files it writes before writing them)."""
     model_name = model_name_of(path)

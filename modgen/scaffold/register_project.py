@@ -97,7 +97,7 @@ def project_init(
             guard |= {*AUTO_GUARDS.get(auto, ()), *_availability_checks(entry.value)}
             init.add(guard, imports=imports, calls=[_register_call(auto, config, entry, names)])
             init.autos.add(auto)
-    return _render(init, header), init.skipped
+    return render_init(init, header), init.skipped
 
 
 def _availability_checks(value: cst.BaseExpression) -> set[str]:
@@ -133,7 +133,8 @@ def _dict_keys(entry: NewEntry) -> list[str]:
     return []
 
 
-def _render(init: ProjectInit, header: str) -> str:
+def render_init(init: ProjectInit, header: str) -> str:
+    """The text of a model's `__init__.py` in a project: its imports and Auto registrations, guarded by backend."""
     guards = sorted({g for guard in (*init.imports, *init.calls) for g in guard})
     lines = [header, f"from transformers import {', '.join(sorted(init.autos | {'AutoConfig'}))}"]
     if guards:
