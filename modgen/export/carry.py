@@ -14,7 +14,6 @@ A Hub custom-code folder is flat and is imported as a package of its own (transf
 from __future__ import annotations
 
 import importlib.util
-import site
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,7 +191,8 @@ def _dotted(node: cst.BaseExpression) -> str:
 
 
 def _installed_origin(top: str, project: Path) -> str:
-    """ "installed", "missing", or "local" (found only because it sits in the project, not installed)."""
+    """ "installed", "missing", or "local": found through the current folder or the project (which the Hub folder's
+    users do not have), not through site-packages or an installed package's path."""
     if top in sys.builtin_module_names or top in sys.stdlib_module_names:
         return "installed"
     try:
@@ -202,10 +202,12 @@ def _installed_origin(top: str, project: Path) -> str:
     if spec is None:
         return "missing"
     origin = spec.origin or next(iter(spec.submodule_search_locations or []), None)
-    if origin is None:
+    if origin is None or origin in ("built-in", "frozen"):
         return "installed"
     origin = Path(origin).resolve()
-    installed = [Path(p).resolve() for p in (*site.getsitepackages(), site.getusersitepackages())]
-    if any(root in origin.parents for root in installed):
-        return "installed"
-    return "local" if project.resolve() in origin.parents or Path.cwd().resolve() in origin.parents else "installed"
+    local = {Path.cwd().resolve(), project.resolve(), (project / "src").resolve()}
+    for entry in sys.path:  # the first entry that holds it is where it was found
+        folder = Path(entry or ".").resolve()
+        if folder in origin.parents:
+            return "local" if folder in local else "installed"
+    return "installed"

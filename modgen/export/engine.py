@@ -77,62 +77,70 @@ def export_model(
         plan = plan_auto_map(read_registrations(source), source.name)
         step("carry its code: imports made flat, each checked to resolve in the folder or to an installed package")
         texts = carried_code(source, plan)
-        config = make_config(plan.config, options.config)
-        state_dict = read_state_dict(options.weights) if options.weights else None
-        model_class = choose_model_class(list(plan.models.values()), config, state_dict)
-        check_memory(model_class, config, options.weights)
-        step(
-            f"build {model_class.__name__}: " + (f"weights from {options.weights}" if state_dict else "random weights")
-        )
-        model = build_model(model_class, config, state_dict, options.weights, options.seed)
-        del state_dict
+        model = _model(plan, options, step)
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.modgen-export-", dir=out.parent))
         try:
             folder = staging / out.name
-            model.save_pretrained(folder)
-            parameters = sum(p.numel() for p in model.parameters())
+            result, saved = _write(folder, source, plan, model, texts, options, step)
             del model
-            preprocessors = save_preprocessors(plan, folder, source.module, options.preprocessors)
-            main_auto = _main_auto(plan, model_class)
-            weights = str(options.weights) if options.weights else f"random, seed {options.seed}"
-            auto_map = {"AutoConfig": class_ref(plan.config)}
-            auto_map |= {auto: class_ref(cls) for auto, cls in plan.models.items()} | preprocessors.auto_map
-            step(
-                "write the code, config.json with auto_map, the model card"
-                + (", push_to_hub.py" if options.push_script else "")
-            )
-            for name, text in texts.items():
-                (folder / name).write_text(text, encoding="utf-8")
-            _set_auto_map(folder / "config.json", auto_map)
-            card = model_card(
-                source.folder,
-                title=plan.config.__name__.removesuffix("Config") or source.name,
-                main_auto=main_auto,
-                main_class=model_class.__name__,
-                auto_map=auto_map,
-                weights=weights,
-                license=options.license,
-            )
-            (folder / "README.md").write_text(card, encoding="utf-8")
-            if options.push_script:
-                (folder / "push_to_hub.py").write_text(push_script(options.repo_id or source.name), encoding="utf-8")
             step("load every auto_map entry from the folder in a clean process (no modgen, no project)")
-            loaded = verify_folder(folder, main_auto, list(plan.models), preprocessors.saved)
+            result.loaded = verify_folder(folder, result.main_auto, list(plan.models), saved)
             move_in(folder, out, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return ExportResult(
-        out=out,
+    result.out = out
+    result.files = sorted(p.name for p in out.iterdir())
+    return result
+
+
+def _model(plan: AutoMapPlan, options: ExportOptions, step: Callable[[str], None]):
+    """The model the weights are for, with its config and weights (random or converted)."""
+    config = make_config(plan.config, options.config)
+    state_dict = read_state_dict(options.weights) if options.weights else None
+    model_class = choose_model_class(list(plan.models.values()), config, state_dict)
+    check_memory(model_class, config, options.weights)
+    step(f"build {model_class.__name__}: " + (f"weights from {options.weights}" if state_dict else "random weights"))
+    return build_model(model_class, config, state_dict, options.weights, options.seed)
+
+
+def _write(folder, source, plan, model, texts, options, step) -> tuple[ExportResult, list[str]]:
+    """Everything into `folder`: weights and config, preprocessors, code, auto_map, card, upload script. The
+    result so far, and the preprocessors whose files were saved."""
+    model.save_pretrained(folder)
+    preprocessors = save_preprocessors(plan, folder, source.module, options.preprocessors)
+    model_class = type(model)
+    result = ExportResult(
+        out=folder,
         model_class=model_class.__name__,
-        main_auto=main_auto,
-        auto_map=auto_map,
-        weights=weights,
-        parameters=parameters,
-        files=sorted(p.name for p in out.iterdir()),
-        loaded=loaded,
+        main_auto=_main_auto(plan, model_class),
+        auto_map={"AutoConfig": class_ref(plan.config)}
+        | {auto: class_ref(cls) for auto, cls in plan.models.items()}
+        | preprocessors.auto_map,
+        weights=str(options.weights) if options.weights else f"random, seed {options.seed}",
+        parameters=sum(p.numel() for p in model.parameters()),
         notes=plan.not_served + preprocessors.notes,
     )
+    step(
+        "write the code, config.json with auto_map, the model card"
+        + (", push_to_hub.py" if options.push_script else "")
+    )
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    _set_auto_map(folder / "config.json", result.auto_map)
+    card = model_card(
+        source.folder,
+        title=plan.config.__name__.removesuffix("Config") or source.name,
+        main_auto=result.main_auto,
+        main_class=result.model_class,
+        auto_map=result.auto_map,
+        weights=result.weights,
+        license=options.license,
+    )
+    (folder / "README.md").write_text(card, encoding="utf-8")
+    if options.push_script:
+        (folder / "push_to_hub.py").write_text(push_script(options.repo_id or source.name), encoding="utf-8")
+    return result, preprocessors.saved
 
 
 def check_out(out: Path, force: bool) -> None:
