@@ -23,6 +23,7 @@ COMMANDS = {
     "flatten": "modgen.modular.cli:flatten",
     "modularize": "modgen.modularize.cli:modularize",
     "check": "modgen.copies.cli:check",
+    "export": "modgen.export.cli:export",
     "port": "modgen.port.cli:port",
 }
 
