@@ -1,11 +1,13 @@
 """The folder's model card, `README.md` (the file the Hub shows), with the front matter the Hub reads.
 
 A card the model already has (`models/NAME/MODEL_CARD.md`, as `modgen port` writes) is kept, with its front
-matter completed; otherwise one is written: what the model is, how to load it, what the folder holds.
+matter completed and its usage made the Hub's (the project's import does not exist there); otherwise one is
+written: what the model is, how to load it, what the folder holds.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -57,22 +59,14 @@ def model_card(
     own = folder / "MODEL_CARD.md"
     pipeline = pipeline_tag(main_auto)
     if own.is_file():
-        return with_front_matter(own.read_text(encoding="utf-8"), pipeline=pipeline, license=license)
+        text = hub_usage(own.read_text(encoding="utf-8"), main_auto)
+        return with_front_matter(text, pipeline=pipeline, license=license)
     autos = "\n".join(f"| `{auto}` | `{ref if isinstance(ref, str) else ref}` |" for auto, ref in auto_map.items())
     body = f"""# {title}
 
 {title} is a model in transformers' style whose code ships with its weights (Hub custom code).
 
-## Usage
-
-```python
-from transformers import {main_auto}
-
-model = {main_auto}.from_pretrained("REPO_ID", trust_remote_code=True)
-```
-
-`trust_remote_code=True` runs the Python files of this repository: read them first.
-
+{usage_section(main_auto)}
 ## What this repository holds
 
 - the model's code, `*.py`, loaded through `auto_map` in `config.json`:
@@ -92,3 +86,27 @@ Exported with `modgen export` from the model's project.
 <!-- How to cite this model. -->
 """
     return with_front_matter(body, pipeline=pipeline, license=license)
+
+
+def usage_section(main_auto: str) -> str:
+    return f"""## Usage
+
+```python
+from transformers import {main_auto}
+
+model = {main_auto}.from_pretrained("REPO_ID", trust_remote_code=True)
+```
+
+`trust_remote_code=True` runs the Python files of this repository: read them first.
+"""
+
+
+def hub_usage(text: str, main_auto: str) -> str:
+    """`text` with its `## Usage` section (written for the project, which imports the model's package) replaced by
+    the Hub's: `from_pretrained(..., trust_remote_code=True)`. A card without one gets it before its second section."""
+    section = re.search(r"^## Usage\n.*?(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    if section is not None:
+        return text[: section.start()] + usage_section(main_auto) + "\n" + text[section.end() :]
+    second = re.search(r"^## ", text, flags=re.MULTILINE)
+    at = second.start() if second is not None else len(text)
+    return text[:at] + usage_section(main_auto) + "\n" + text[at:]
