@@ -9,15 +9,18 @@ checks again. A modular file is only ever returned with the check of its own fla
 
 from __future__ import annotations
 
+import ast
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from modgen.modular.convert import casing_for
+from modgen.modular.mapper import ast_names
 from modgen.modularize.classes import TargetClass, whole
 from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
 from modgen.modularize.parents import ParentModules, parent_module
-from modgen.modularize.plan import Plan, build_plan, close
+from modgen.modularize.plan import Plan, build_plan, class_names, close
 from modgen.modularize.target import TargetModel
 from modgen.modularize.verify import Check, check, format_modular
 from modgen.modularize.writer import header_variant, render
@@ -121,10 +124,11 @@ def repair(plan: Plan, result: Check) -> bool:
 
 def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
     """`found` came where the target has `expected`: write a class that was left to the flattener where the
-    modular file has it (the cheapest move); else take the functions from another parent (they come in the
-    order of the parent of the class that pulls them in); else state a function more explicitly (imported from
-    a parent, then written out: a function the modular file writes goes after the parent's functions)."""
-    for name in (expected, found):
+    modular file has it (the cheapest move: `expected`, else the class that pulls `found` in too early, else
+    `found`); else take the functions from another parent (they come in the order of the parent of the class
+    that pulls them in); else state a function more explicitly (imported from a parent, then written out: a
+    function the modular file writes goes after the parent's functions)."""
+    for name in (expected, _unwritten_puller(plan, file_name, found), found):
         if name in plan.classes and name not in plan.written:
             plan.written.add(name)
             plan.pinned.add(name)
@@ -162,6 +166,46 @@ def _previous_unwritten_class(plan: Plan, file_name: str, name: str) -> str | No
     if name not in names:
         return None
     return next((n for n in reversed(names[: names.index(name)]) if n in plan.classes and n not in plan.written), None)
+
+
+def _unwritten_puller(plan: Plan, file_name: str, name: str) -> str | None:
+    """The class left to the flattener through which the first written class (in the modular file's order) that
+    needs `name` pulls it in. The flattener drops the modular file's classes from a class's own dependencies
+    only, then follows the parent's dependencies through every class not placed yet (written ones too): the
+    head of the shortest such chain to `name`."""
+    file_type = _file(plan, file_name).file_type
+    placed: set[str] = set()
+    for writer in (o.name for _, o in plan.objects() if o.kind == "class" and o.name in plan.written):
+        if plan.class_files[writer] != file_type:
+            continue
+        if plan.classes[writer].parent is None:
+            placed.add(writer)
+            continue
+        heads = {
+            other: other
+            for other in sorted(_needs(plan, writer))
+            if other in plan.classes and other not in plan.written and plan.class_files[other] == file_type
+        }
+        queue = deque(heads)
+        while queue:
+            current = queue.popleft()
+            needs = _needs(plan, current)
+            if name in needs:
+                return heads[current]
+            for other in sorted(needs - heads.keys() - placed):  # sorted: the same chain on every run
+                if other in plan.definitions or plan.class_files.get(other) == file_type:
+                    heads[other] = heads[current]
+                    queue.append(other)
+        placed.add(writer)
+    return None
+
+
+def _needs(plan: Plan, name: str) -> set[str]:
+    """The names in a class, function or assignment of the target (token-level, as the flattener follows them)."""
+    if name in plan.classes:
+        return class_names(plan, name)
+    definition = plan.definitions.get(name)
+    return ast_names(ast.parse(definition.text.strip())) if definition is not None else set()
 
 
 def _file(plan: Plan, file_name: str):

@@ -249,7 +249,7 @@ def initial_written(plan: Plan) -> set[str]:
         missing = [name for name in plan.classes if name not in written and name not in pulled]
         if not wrong and not missing:
             return written
-        needed = set().union(*(_class_names(plan, name) - {name} for name in missing))
+        needed = set().union(*(class_names(plan, name) - {name} for name in missing))
         written |= wrong | ({name for name in missing if name not in needed} or set(missing))
 
 
@@ -264,7 +264,7 @@ def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
         seen, queue = set(), deque([start])
         while queue:
             current = queue.popleft()
-            for other in _class_names(plan, current):
+            for other in class_names(plan, current):
                 if other in plan.classes and other not in written and other not in seen:
                     if plan.class_files[other] != plan.class_files[current]:
                         continue  # another file's class is imported, not copied
@@ -274,7 +274,7 @@ def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
     return pulled
 
 
-def _class_names(plan: Plan, name: str) -> set[str]:
+def class_names(plan: Plan, name: str) -> set[str]:
     if name not in plan.names_cache:
         obj = plan.target.files[plan.class_files[name]].object(name)
         plan.names_cache[name] = ast_names(ast.parse(obj.text))
