@@ -138,6 +138,9 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
         plan.written.add(before)
         plan.pinned.add(before)
         return
+    wanted = plan.definitions.get(expected)
+    if wanted is not None and wanted.mode == "define" and wanted.alike and _try(plan, expected, "import"):
+        return  # a parent's function or constant comes where that parent has it; one written out comes after
     puller = _next_written_class(plan, file_name, expected)
     if puller is not None and expected in plan.definitions:
         current = plan.classes[puller]

@@ -313,7 +313,8 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                     added = True
                 elif name in plan.definitions:
                     definition = plan.definitions[name]
-                    if definition.alike and definition.kind == "function":  # `logger` is each module's own
+                    # A constant is written out (`logger` is each module's own) unless a repair chose to import it.
+                    if definition.alike and (definition.kind == "function" or definition.mode == "import"):
                         module = plan.parents.import_module(definition.alike[0], plan.target.modular_path, None)
                         imports[name] = Binding(module, name)
                     else:

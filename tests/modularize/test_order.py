@@ -6,6 +6,7 @@ parents its modular file names, flattened back with the real `modgen flatten`, b
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -53,3 +54,14 @@ def test_class_that_pulls_in_too_early(tmp_path):
     classes = classes_of(modularized_and_back(tmp_path, "metaclip_2", "clip"))
     assert "MetaClip2ForImageClassification" in classes
     assert not {"MetaClip2VisionModelOutput", "MetaClip2TextModelOutput", "MetaClip2Output"} & classes.keys()
+
+
+def test_parent_constant_imported(tmp_path):
+    # The image processor reads idefics3's `MAX_IMAGE_SIZE`: a constant written out in the modular file comes after
+    # the parent's functions, so the modular file imports it (as ultravbert's does) to have it where the model has.
+    modular = modularized_and_back(tmp_path, "ultravbert", "idefics3", "modernvbert", "ultrabert")
+    tree = ast.parse(modular)
+    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
+    imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert "MAX_IMAGE_SIZE" in imported
+    assert "MAX_IMAGE_SIZE" not in assigned
