@@ -114,8 +114,10 @@ def repair(plan: Plan, result: Check) -> bool:
                 if inherits and (name in plan.written or plan.classes[name].identical):
                     _keep_whole(plan, name, "its merge with the parent's class does not give it back")
                 plan.written.add(name)
-            elif name in plan.definitions:
-                plan.definitions[name].mode = "define"
+            elif name in plan.definitions:  # the version of a parent that has it alike, else written out
+                definition = plan.definitions[name]
+                if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
+                    definition.mode = "define"
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)

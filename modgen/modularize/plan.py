@@ -24,7 +24,7 @@ from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
-from modgen.modularize.imports import Binding, guard_order, read_bindings
+from modgen.modularize.imports import Binding, guard_order, read_bindings, submodule_imports
 from modgen.modularize.parents import ParentClass, ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
 from modgen.modularize.target import TargetModel, TopObject
@@ -67,6 +67,7 @@ class Plan:
     definitions: dict[str, Definition]
     written: set[str] = field(default_factory=set)  # classes the modular file states
     bindings: dict[str, Binding] = field(default_factory=dict)  # what the target files import, by bound name
+    submodules: list[Binding] = field(default_factory=list)  # the target files' `import a.b`
     imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
     unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
     pinned: set[str] = field(default_factory=set)  # classes written to keep the target's order
@@ -107,7 +108,11 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         for obj in file.objects:
             if obj.kind in ("function", "assignment") and obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
+    submodules = list(
+        dict.fromkeys(b for file in target.files.values() for b in submodule_imports(file.mapper.imports))
+    )
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings, guards=guards)
+    plan.submodules = submodules
     plan.alternatives = {
         name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
         for name, options_ in candidates.items()
@@ -331,6 +336,16 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 imports.setdefault(parent.name, Binding(module, parent.name))
         if not added:
             break
+    for name, definition in sorted(plan.definitions.items()):
+        # A repair chose to import it though the modular file's code does not read it: that version then replaces
+        # every parent's (left alone, a parent's version each: as the target has them, more often than not).
+        if definition.mode == "import" and (name, "import") in plan.tried and name not in imports:
+            module = plan.parents.import_module(definition.alike[0], plan.target.modular_path, None)
+            imports[name] = Binding(module, name, kept=True)
+    code = "".join(written_code(plan))
+    for binding in plan.submodules:
+        if any(b.module is None and b.bound == binding.bound for b in imports.values()):
+            imports[binding.name] = dataclasses.replace(binding, kept=f"{binding.name}." not in code)
     for name in sorted(plan.kept_imports):
         if name not in imports and name in plan.bindings and name not in defined:
             imports[name] = dataclasses.replace(plan.bindings[name], kept=True)
