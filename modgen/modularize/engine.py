@@ -126,11 +126,17 @@ def repair(plan: Plan, result: Check) -> bool:
 
 def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
     """`found` came where the target has `expected`: write a class that was left to the flattener where the
-    modular file has it (the cheapest move: `expected`, else the class that pulls `found` in too early, else
-    `found`); else take the functions from another parent (they come in the order of the parent of the class
+    modular file has it (the cheapest move: `expected`, else the class the target has after `expected` that needs
+    it, else the class that pulls `found` in too early, else `found`); else take the functions from another parent (they come in the order of the parent of the class
     that pulls them in); else state a function more explicitly (imported from a parent, then written out: a
     function the modular file writes goes after the parent's functions)."""
-    for name in (expected, _unwritten_puller(plan, file_name, found), found):
+    candidates = (
+        expected,
+        _unwritten_user(plan, file_name, expected),
+        _unwritten_puller(plan, file_name, found),
+        found,
+    )
+    for name in candidates:
         if name in plan.classes and name not in plan.written:
             plan.written.add(name)
             plan.pinned.add(name)
@@ -203,6 +209,18 @@ def _unwritten_puller(plan: Plan, file_name: str, name: str) -> str | None:
                     queue.append(other)
         placed.add(writer)
     return None
+
+
+def _unwritten_user(plan: Plan, file_name: str, name: str) -> str | None:
+    """The first class after `name` in the target file that needs it and is left to the flattener: written where
+    the target has it, it pulls `name` in right before itself, as the target has it."""
+    names = [o.name for o in _file(plan, file_name).objects]
+    if name not in names or name in plan.classes:
+        return None
+    return next(
+        (n for n in names[names.index(name) + 1 :] if n in plan.classes and name in _needs(plan, n)),
+        None,
+    )
 
 
 def _needs(plan: Plan, name: str) -> set[str]:

@@ -65,3 +65,10 @@ def test_parent_constant_imported(tmp_path):
     imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert "MAX_IMAGE_SIZE" in imported
     assert "MAX_IMAGE_SIZE" not in assigned
+
+
+def test_function_that_comes_too_late(tmp_path):
+    # conditional_detr's `replace_batch_norm` comes, in DETR's order, right before `ConditionalDetrConvEncoder`,
+    # which needs it: the encoder is stated where the model has it, so the function comes in right before it.
+    classes = classes_of(modularized_and_back(tmp_path, "conditional_detr", "detr", "deformable_detr"))
+    assert "ConditionalDetrConvEncoder" in classes
