@@ -114,7 +114,8 @@ def repair(plan: Plan, result: Check) -> bool:
                 if inherits and (name in plan.written or plan.classes[name].identical):
                     _keep_whole(plan, name, "its merge with the parent's class does not give it back")
                 plan.written.add(name)
-            elif name in plan.definitions:  # the version of a parent that has it alike, else written out
+            elif name in plan.definitions and not plan.definitions[name].per_file:
+                # the version of a parent that has it alike, else written out
                 definition = plan.definitions[name]
                 if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
                     definition.mode = "define"
@@ -127,9 +128,10 @@ def repair(plan: Plan, result: Check) -> bool:
 def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
     """`found` came where the target has `expected`: write a class that was left to the flattener where the
     modular file has it (the cheapest move: `expected`, else the class the target has after `expected` that needs
-    it, else the class that pulls `found` in too early, else `found`); else take the functions from another parent (they come in the order of the parent of the class
-    that pulls them in); else state a function more explicitly (imported from a parent, then written out: a
-    function the modular file writes goes after the parent's functions)."""
+    it, else the class that pulls `found` in too early, else `found`); else take the functions from another
+    parent (they come in the order of the parent of the class that pulls them in); else state a function more
+    explicitly (imported from a parent, then written out: a function the modular file writes goes after the
+    parent's functions)."""
     candidates = (
         expected,
         _unwritten_user(plan, file_name, expected),
@@ -147,7 +149,13 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
         plan.pinned.add(before)
         return
     wanted = plan.definitions.get(expected)
-    if wanted is not None and wanted.mode == "define" and wanted.alike and _try(plan, expected, "import"):
+    if (
+        wanted is not None
+        and not wanted.per_file
+        and wanted.mode == "define"
+        and wanted.alike
+        and _try(plan, expected, "import")
+    ):
         return  # a parent's function or constant comes where that parent has it; one written out comes after
     puller = _next_written_class(plan, file_name, expected)
     if puller is not None and expected in plan.definitions:
@@ -162,7 +170,7 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
             return
     for name in (found, expected):
         definition = plan.definitions.get(name)
-        if definition is None:
+        if definition is None or definition.per_file:
             continue
         for mode in ("import", "define") if definition.alike else ("define",):
             if mode != definition.mode and _try(plan, name, mode):

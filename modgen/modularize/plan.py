@@ -49,9 +49,14 @@ class Definition:
     alike: list[str]  # parent module keys holding it alike (renamed)
     unlike: list[str]  # parent module keys holding another version
     mode: str = "pulled"  # "pulled" (left to the flattener), "import" (from `alike[0]`), "define"
+    # Target files hold different versions under this name: each comes from its own file's parent, pulled (one
+    # modular definition, imported or written, would replace them all).
+    per_file: bool = False
 
     @property
     def default_mode(self) -> str:
+        if self.per_file:
+            return "pulled"
         if not self.alike:
             return "define"
         return "pulled" if not self.unlike else "import"
@@ -106,8 +111,12 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
     for file_type, file in target.files.items():
         for obj in file.objects:
-            if obj.kind in ("function", "assignment") and obj.name not in definitions:
+            if obj.kind not in ("function", "assignment"):
+                continue
+            if obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
+            elif not same_code(definitions[obj.name].text, obj.text, in_class=False):
+                definitions[obj.name].per_file = True
     submodules = list(
         dict.fromkeys(b for file in target.files.values() for b in submodule_imports(file.mapper.imports))
     )
@@ -316,6 +325,8 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 if name in plan.classes:
                     plan.written.add(name)
                     added = True
+                elif name in plan.definitions and plan.definitions[name].per_file:
+                    continue
                 elif name in plan.definitions:
                     definition = plan.definitions[name]
                     # A constant is written out (`logger` is each module's own) unless a repair chose to import it.

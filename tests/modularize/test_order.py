@@ -1,5 +1,5 @@
-"""The order of a generated file: what `modgen modularize` states so that the flattener puts every object where the
-model has it. Each case is a real model of the installed transformers, in a small tree of its own (the model's
+"""The order of a generated file (what `modgen modularize` states so that the flattener puts every object where the
+model has it), and which version of a function each file gets. Each case is a real model of the installed transformers, in a small tree of its own (the model's
 generated files without their modular file, its parents, `auto`): modularized with the real command against the
 parents its modular file names, flattened back with the real `modgen flatten`, byte for byte.
 """
@@ -72,3 +72,13 @@ def test_function_that_comes_too_late(tmp_path):
     # which needs it: the encoder is stated where the model has it, so the function comes in right before it.
     classes = classes_of(modularized_and_back(tmp_path, "conditional_detr", "detr", "deformable_detr"))
     assert "ConditionalDetrConvEncoder" in classes
+
+
+def test_function_with_a_version_per_file(tmp_path):
+    # mask2former's image processors (torchvision and PIL) each have their own `binary_mask_to_rle`, from the
+    # maskformer file of their type: one modular definition would replace both, so each is left to its parent.
+    modular = modularized_and_back(tmp_path, "mask2former", "maskformer")
+    tree = ast.parse(modular)
+    functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert "binary_mask_to_rle" not in functions | imported
