@@ -9,15 +9,18 @@ checks again. A modular file is only ever returned with the check of its own fla
 
 from __future__ import annotations
 
+import ast
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from modgen.modular.convert import casing_for
+from modgen.modular.mapper import ast_names
 from modgen.modularize.classes import TargetClass, whole
 from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
 from modgen.modularize.parents import ParentModules, parent_module
-from modgen.modularize.plan import Plan, build_plan, close
+from modgen.modularize.plan import Plan, build_plan, class_names, close
 from modgen.modularize.target import TargetModel
 from modgen.modularize.verify import Check, check, format_modular
 from modgen.modularize.writer import header_variant, render
@@ -111,8 +114,11 @@ def repair(plan: Plan, result: Check) -> bool:
                 if inherits and (name in plan.written or plan.classes[name].identical):
                     _keep_whole(plan, name, "its merge with the parent's class does not give it back")
                 plan.written.add(name)
-            elif name in plan.definitions:
-                plan.definitions[name].mode = "define"
+            elif name in plan.definitions and not plan.definitions[name].per_file:
+                # the version of a parent that has it alike, else written out
+                definition = plan.definitions[name]
+                if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
+                    definition.mode = "define"
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
@@ -121,10 +127,18 @@ def repair(plan: Plan, result: Check) -> bool:
 
 def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
     """`found` came where the target has `expected`: write a class that was left to the flattener where the
-    modular file has it (the cheapest move); else take the functions from another parent (they come in the
-    order of the parent of the class that pulls them in); else state a function more explicitly (imported from
-    a parent, then written out: a function the modular file writes goes after the parent's functions)."""
-    for name in (expected, found):
+    modular file has it (the cheapest move: `expected`, else the class the target has after `expected` that needs
+    it, else the class that pulls `found` in too early, else `found`); else take the functions from another
+    parent (they come in the order of the parent of the class that pulls them in); else state a function more
+    explicitly (imported from a parent, then written out: a function the modular file writes goes after the
+    parent's functions)."""
+    candidates = (
+        expected,
+        _unwritten_user(plan, file_name, expected),
+        _unwritten_puller(plan, file_name, found),
+        found,
+    )
+    for name in candidates:
         if name in plan.classes and name not in plan.written:
             plan.written.add(name)
             plan.pinned.add(name)
@@ -134,6 +148,15 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
         plan.written.add(before)
         plan.pinned.add(before)
         return
+    wanted = plan.definitions.get(expected)
+    if (
+        wanted is not None
+        and not wanted.per_file
+        and wanted.mode == "define"
+        and wanted.alike
+        and _try(plan, expected, "import")
+    ):
+        return  # a parent's function or constant comes where that parent has it; one written out comes after
     puller = _next_written_class(plan, file_name, expected)
     if puller is not None and expected in plan.definitions:
         current = plan.classes[puller]
@@ -147,7 +170,7 @@ def _reorder(plan: Plan, file_name: str, expected: str, found: str) -> None:
             return
     for name in (found, expected):
         definition = plan.definitions.get(name)
-        if definition is None:
+        if definition is None or definition.per_file:
             continue
         for mode in ("import", "define") if definition.alike else ("define",):
             if mode != definition.mode and _try(plan, name, mode):
@@ -162,6 +185,58 @@ def _previous_unwritten_class(plan: Plan, file_name: str, name: str) -> str | No
     if name not in names:
         return None
     return next((n for n in reversed(names[: names.index(name)]) if n in plan.classes and n not in plan.written), None)
+
+
+def _unwritten_puller(plan: Plan, file_name: str, name: str) -> str | None:
+    """The class left to the flattener through which the first written class (in the modular file's order) that
+    needs `name` pulls it in. The flattener drops the modular file's classes from a class's own dependencies
+    only, then follows the parent's dependencies through every class not placed yet (written ones too): the
+    head of the shortest such chain to `name`."""
+    file_type = _file(plan, file_name).file_type
+    placed: set[str] = set()
+    for writer in (o.name for _, o in plan.objects() if o.kind == "class" and o.name in plan.written):
+        if plan.class_files[writer] != file_type:
+            continue
+        if plan.classes[writer].parent is None:
+            placed.add(writer)
+            continue
+        heads = {
+            other: other
+            for other in sorted(_needs(plan, writer))
+            if other in plan.classes and other not in plan.written and plan.class_files[other] == file_type
+        }
+        queue = deque(heads)
+        while queue:
+            current = queue.popleft()
+            needs = _needs(plan, current)
+            if name in needs:
+                return heads[current]
+            for other in sorted(needs - heads.keys() - placed):  # sorted: the same chain on every run
+                if other in plan.definitions or plan.class_files.get(other) == file_type:
+                    heads[other] = heads[current]
+                    queue.append(other)
+        placed.add(writer)
+    return None
+
+
+def _unwritten_user(plan: Plan, file_name: str, name: str) -> str | None:
+    """The first class after `name` in the target file that needs it and is left to the flattener: written where
+    the target has it, it pulls `name` in right before itself, as the target has it."""
+    names = [o.name for o in _file(plan, file_name).objects]
+    if name not in names or name in plan.classes:
+        return None
+    return next(
+        (n for n in names[names.index(name) + 1 :] if n in plan.classes and name in _needs(plan, n)),
+        None,
+    )
+
+
+def _needs(plan: Plan, name: str) -> set[str]:
+    """The names in a class, function or assignment of the target (token-level, as the flattener follows them)."""
+    if name in plan.classes:
+        return class_names(plan, name)
+    definition = plan.definitions.get(name)
+    return ast_names(ast.parse(definition.text.strip())) if definition is not None else set()
 
 
 def _file(plan: Plan, file_name: str):

@@ -51,6 +51,19 @@ def read_bindings(units: list[Unit]) -> dict[str, Binding]:
     return found
 
 
+def submodule_imports(units: list[Unit]) -> list[Binding]:
+    """The `import a.b` statements of a module (no alias, unguarded): they bind `a` as `import a` does, so
+    `read_bindings` keeps only the first; the generated file keeps each, as the modular file has them."""
+    return [
+        Binding(None, alias.name)
+        for unit in units
+        for stmt in unit.stmts
+        if isinstance(stmt, ast.Import)
+        for alias in stmt.names
+        if "." in alias.name and alias.asname is None
+    ]
+
+
 def guard_order(units: list[Unit]) -> list[str]:
     """The tests of the `if`-protected import blocks among `units`, in order."""
     return [ast.unparse(stmt.test) for unit in units for stmt in unit.stmts if isinstance(stmt, ast.If)]

@@ -24,7 +24,7 @@ from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
-from modgen.modularize.imports import Binding, guard_order, read_bindings
+from modgen.modularize.imports import Binding, guard_order, read_bindings, submodule_imports
 from modgen.modularize.parents import ParentClass, ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
 from modgen.modularize.target import TargetModel, TopObject
@@ -49,9 +49,14 @@ class Definition:
     alike: list[str]  # parent module keys holding it alike (renamed)
     unlike: list[str]  # parent module keys holding another version
     mode: str = "pulled"  # "pulled" (left to the flattener), "import" (from `alike[0]`), "define"
+    # Target files hold different versions under this name: each comes from its own file's parent, pulled (one
+    # modular definition, imported or written, would replace them all).
+    per_file: bool = False
 
     @property
     def default_mode(self) -> str:
+        if self.per_file:
+            return "pulled"
         if not self.alike:
             return "define"
         return "pulled" if not self.unlike else "import"
@@ -67,6 +72,7 @@ class Plan:
     definitions: dict[str, Definition]
     written: set[str] = field(default_factory=set)  # classes the modular file states
     bindings: dict[str, Binding] = field(default_factory=dict)  # what the target files import, by bound name
+    submodules: list[Binding] = field(default_factory=list)  # the target files' `import a.b`
     imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
     unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
     pinned: set[str] = field(default_factory=set)  # classes written to keep the target's order
@@ -105,9 +111,17 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
     for file_type, file in target.files.items():
         for obj in file.objects:
-            if obj.kind in ("function", "assignment") and obj.name not in definitions:
+            if obj.kind not in ("function", "assignment"):
+                continue
+            if obj.name not in definitions:
                 definitions[obj.name] = _definition(obj, file_type, parents, prefixes)
+            elif not same_code(definitions[obj.name].text, obj.text, in_class=False):
+                definitions[obj.name].per_file = True
+    submodules = list(
+        dict.fromkeys(b for file in target.files.values() for b in submodule_imports(file.mapper.imports))
+    )
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings, guards=guards)
+    plan.submodules = submodules
     plan.alternatives = {
         name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
         for name, options_ in candidates.items()
@@ -249,7 +263,7 @@ def initial_written(plan: Plan) -> set[str]:
         missing = [name for name in plan.classes if name not in written and name not in pulled]
         if not wrong and not missing:
             return written
-        needed = set().union(*(_class_names(plan, name) - {name} for name in missing))
+        needed = set().union(*(class_names(plan, name) - {name} for name in missing))
         written |= wrong | ({name for name in missing if name not in needed} or set(missing))
 
 
@@ -264,7 +278,7 @@ def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
         seen, queue = set(), deque([start])
         while queue:
             current = queue.popleft()
-            for other in _class_names(plan, current):
+            for other in class_names(plan, current):
                 if other in plan.classes and other not in written and other not in seen:
                     if plan.class_files[other] != plan.class_files[current]:
                         continue  # another file's class is imported, not copied
@@ -274,7 +288,7 @@ def _pulled(plan: Plan, written: set[str]) -> dict[str, set[str]]:
     return pulled
 
 
-def _class_names(plan: Plan, name: str) -> set[str]:
+def class_names(plan: Plan, name: str) -> set[str]:
     if name not in plan.names_cache:
         obj = plan.target.files[plan.class_files[name]].object(name)
         plan.names_cache[name] = ast_names(ast.parse(obj.text))
@@ -311,9 +325,12 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 if name in plan.classes:
                     plan.written.add(name)
                     added = True
+                elif name in plan.definitions and plan.definitions[name].per_file:
+                    continue
                 elif name in plan.definitions:
                     definition = plan.definitions[name]
-                    if definition.alike and definition.kind == "function":  # `logger` is each module's own
+                    # A constant is written out (`logger` is each module's own) unless a repair chose to import it.
+                    if definition.alike and (definition.kind == "function" or definition.mode == "import"):
                         module = plan.parents.import_module(definition.alike[0], plan.target.modular_path, None)
                         imports[name] = Binding(module, name)
                     else:
@@ -330,6 +347,16 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 imports.setdefault(parent.name, Binding(module, parent.name))
         if not added:
             break
+    for name, definition in sorted(plan.definitions.items()):
+        # A repair chose to import it though the modular file's code does not read it: that version then replaces
+        # every parent's (left alone, a parent's version each: as the target has them, more often than not).
+        if definition.mode == "import" and (name, "import") in plan.tried and name not in imports:
+            module = plan.parents.import_module(definition.alike[0], plan.target.modular_path, None)
+            imports[name] = Binding(module, name, kept=True)
+    code = "".join(written_code(plan))
+    for binding in plan.submodules:
+        if any(b.module is None and b.bound == binding.bound for b in imports.values()):
+            imports[binding.name] = dataclasses.replace(binding, kept=f"{binding.name}." not in code)
     for name in sorted(plan.kept_imports):
         if name not in imports and name in plan.bindings and name not in defined:
             imports[name] = dataclasses.replace(plan.bindings[name], kept=True)

@@ -241,3 +241,43 @@ class BobAttention(LlamaAttention):
     )
     functions = {node.name for node in ast.parse(modular).body if isinstance(node, ast.FunctionDef)}
     assert functions == {"rotate_half"}  # apply_rotary_pos_emb, repeat_kv, ...: Llama's, pulled in
+
+
+def test_switched_function(tmp_path):
+    # Cohere's `rotate_half` replaces Llama's everywhere though no class of the modular file reads it: imported.
+    modular = check_round_trip(
+        tmp_path,
+        f"""from transformers.models.cohere.modeling_cohere import rotate_half  # noqa: F401
+from {LLAMA} import LlamaAttention
+
+
+class BobAttention(LlamaAttention):
+    pass
+""",
+        "llama",
+        "cohere",
+    )
+    tree = ast.parse(modular)
+    assert "rotate_half" in {
+        alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    assert not [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+
+
+def test_submodule_import(tmp_path):
+    # `import torch.distributions` binds `torch` as `import torch` does: both come back.
+    modular = check_round_trip(
+        tmp_path,
+        f"""import torch
+import torch.distributions
+
+from {LLAMA} import LlamaAttention
+
+
+class BobAttention(LlamaAttention):
+    def entropy(self, logits):
+        return torch.distributions.Categorical(logits=logits).entropy()
+""",
+        "llama",
+    )
+    assert "import torch.distributions\n" in modular
