@@ -27,6 +27,7 @@ from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, guard_order, read_bindings, submodule_imports
 from modgen.modularize.parents import ParentClass, ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
+from modgen.modularize.respell import respell
 from modgen.modularize.target import TargetModel, TopObject
 
 
@@ -107,7 +108,7 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
     # Files whose torch imports the flattener guards itself come last: their bindings are the guarded copies.
     for file in sorted(target.files.values(), key=lambda f: f.file_type in GUARDED_FILE_TYPES):
         for name, binding in read_bindings(file.mapper.imports).items():
-            bindings.setdefault(name, binding)
+            bindings.setdefault(name, respell(binding, file.path) or binding)
         guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
     for file_type, file in target.files.items():
         for obj in file.objects:

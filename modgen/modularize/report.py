@@ -96,6 +96,9 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         "cannot_express": [
             f"{file.path.name} {line}" for file in result.target.files.values() for line in file.unexpressible
         ],
+        "imports_stated_otherwise": [
+            f"{file.path.name} {line}" for file in result.target.files.values() for line in file.respelled
+        ],
         "classes": [report.to_json() for report in class_reports(result)],
         "functions": {
             name: {"mode": definition.mode, "parents_alike": definition.alike}
@@ -141,6 +144,8 @@ def summary(result: Result, shown_path: str) -> list[str]:
     for file in result.target.files.values():
         for line in file.unexpressible:
             lines.append(f"  cannot be expressed in a modular file: {file.path.name} {line}")
+        for line in file.respelled:
+            lines.append(f"  stated otherwise (the converter would drop the import): {file.path.name} {line}")
     for file in result.check.files:
         if file.dropped:
             names = ", ".join(file.dropped)
