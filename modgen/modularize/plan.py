@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from modgen.modular.assemble import GUARDED_FILE_TYPES
 from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
+from modgen.modular.prefixes import class_prefix
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, guard_order, read_bindings, submodule_imports
@@ -145,6 +146,13 @@ def class_candidates(
         for prefix in prefixes
         if (p := parents.class_of(key, prefix, target.name))
     ]
+    seen = {(p.module.key, p.prefix) for p in named}
+    named += [
+        voted
+        for parent in list(named)
+        if (voted := _under_voted_prefix(parent, target.name, parents, casing, model_cased))
+        and (voted.module.key, voted.prefix) not in seen
+    ]
     same = [parent for parent in named if is_identical(target, parent)]
     if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
         return _compared(target, same, casing, model_cased)
@@ -158,6 +166,18 @@ def class_candidates(
             more[-1].reason = "; ".join(filter(None, [candidates[-1].reason, more[-1].reason]))
             candidates = [*candidates[:-1], *more]
     return candidates
+
+
+def _under_voted_prefix(
+    parent: ParentClass, name: str, parents: ParentModules, casing: Casing, model_cased: str
+) -> ParentClass | None:
+    """The parent class under the prefix that inheriting from it asks the flattener for, when that is another
+    prefix: `AlignTextIntermediate(BertIntermediate)` asks for `align` (the two names share `tIntermediate`, and
+    the flattener reads a prefix off a suffix that starts with a capital only), so bert is renamed `align` and
+    `BertIntermediate`, renamed `AlignIntermediate`, is merged under the target's name."""
+    prefix = class_prefix(name, parent.name, parent.module.model, model_cased, casing)
+    voted = casing.snake(prefix).replace("-", "_")
+    return parents.class_named(parent.module.key, voted, parent.name) if voted != parent.prefix else None
 
 
 def _most_alike(target: TargetClass, parents: list[ParentClass]) -> list[ParentClass]:
@@ -207,9 +227,44 @@ def consistent_choice(
     """The shortest statement of each class such that every parent module is renamed, for all the classes
     inheriting from it, under the prefix the flattener will infer from them; and those prefixes.
 
-    Where the inferred prefix is not the one a chosen class was compared under, the classes whose names suggest
-    another prefix than their module's (a class inheriting from a class of another name) lose that candidate
-    first; then the module's candidates under that prefix go."""
+    Chosen class by class, then with every module held to the prefix that saves the most lines over all the
+    classes (class by class, `AlignTextSelfAttention` may take bert's `BertAttention` under `align_text_self`,
+    and that prefix then costs `AlignTextIntermediate` its parent): the shorter of the two."""
+    first = _consistent_choice(candidates, parents, casing, model)
+    held = _one_prefix_per_module(candidates)
+    if all(len(held[name]) == len(options) for name, options in candidates.items()):
+        return first
+    second = _consistent_choice(held, parents, casing, model)
+    return min((first, second), key=lambda choice: sum(plan.lines for plan in choice[0].values()))
+
+
+def _one_prefix_per_module(candidates: dict[str, list[ClassPlan]]) -> dict[str, list[ClassPlan]]:
+    """The candidates with each parent module held to the prefix that saves the most lines in all."""
+    saved: dict[tuple[str, str], int] = {}
+    for options in candidates.values():
+        whole_lines = options[-1].lines
+        best: dict[tuple[str, str], int] = {}
+        for option in options:
+            if option.parent is not None:
+                pair = (option.parent.module.key, option.parent.prefix)
+                best[pair] = max(best.get(pair, 0), whole_lines - option.lines)
+        for pair, lines in best.items():
+            saved[pair] = saved.get(pair, 0) + lines
+    prefix_of: dict[str, str] = {}
+    for (key, prefix), _ in sorted(saved.items(), key=lambda item: -item[1]):
+        prefix_of.setdefault(key, prefix)
+    return {
+        name: [o for o in options if o.parent is None or prefix_of[o.parent.module.key] == o.parent.prefix]
+        for name, options in candidates.items()
+    }
+
+
+def _consistent_choice(
+    candidates: dict[str, list[ClassPlan]], parents: ParentModules, casing: Casing, model: str
+) -> tuple[dict[str, ClassPlan], dict[str, str]]:
+    """Class by class; where the inferred prefix is not the one a chosen class was compared under, the classes
+    whose names suggest another prefix than their module's (a class inheriting from a class of another name)
+    lose that candidate first; then the module's candidates under that prefix go."""
     banned: set[int] = set()
     while True:
         allowed = {name: [c for c in options if id(c) not in banned] for name, options in candidates.items()}
