@@ -378,7 +378,7 @@ def legacy(models: list[dict], results: list[dict], run: dict, original: Path, p
             function = report.get("functions", {}).get(name)
             if function is not None:
                 fate = "inherited" if function["mode"] != "define" else "function written out"
-                reason = "" if fate == "inherited" else "no parent has it alike"
+                reason = function.get("why") or ""
             elif plan is None:
                 fate, reason = "not found", "not in modularize's report"
             elif plan.get("parent") is None:

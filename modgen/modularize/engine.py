@@ -16,11 +16,12 @@ from pathlib import Path
 
 from modgen.modular.convert import casing_for
 from modgen.modular.mapper import ast_names
+from modgen.modular.parent_mapper import ASSIGNMENTS_TO_KEEP, ASSIGNMENTS_TO_KEEP_IF_NOT_NONE
 from modgen.modularize.classes import TargetClass, whole
 from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
 from modgen.modularize.parents import ParentModules, parent_module
-from modgen.modularize.plan import Plan, build_plan, class_names, close
+from modgen.modularize.plan import Definition, Plan, build_plan, class_names, close
 from modgen.modularize.target import TargetModel
 from modgen.modularize.verify import Check, check, format_modular
 from modgen.modularize.writer import header_variant, render
@@ -119,6 +120,8 @@ def repair(plan: Plan, result: Check) -> bool:
                 definition = plan.definitions[name]
                 if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
                     definition.mode = "define"
+                for key in _overriding_parents(plan, definition):
+                    _drop_parent(plan, key, definition.name)
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
@@ -277,6 +280,43 @@ def _restore(plan: Plan, state: tuple) -> None:
     for name, mode in modes.items():
         plan.definitions[name].mode = mode
     close(plan, no_inherit_binding(plan.target))
+
+
+def _overriding_parents(plan: Plan, definition: Definition) -> list[str]:
+    """The parent modules in use whose own constant of that name the flattener keeps over the modular file's
+    (it replaces a parent's constant only for names such as `_CHECKPOINT_FOR_DOC`)."""
+    if definition.kind != "assignment" or definition.mode != "define" or _modular_value_wins(definition):
+        return []
+    used = {c.parent.module.key for c in plan.classes.values() if c.parent is not None}
+    return [key for key in definition.unlike if key in used]
+
+
+def _modular_value_wins(definition: Definition) -> bool:
+    if ASSIGNMENTS_TO_KEEP.search(definition.name):
+        return True
+    value = ast.parse(definition.text.strip()).body[0].value
+    return bool(ASSIGNMENTS_TO_KEEP_IF_NOT_NONE.search(definition.name)) and not (
+        isinstance(value, ast.Constant) and value.value is None
+    )
+
+
+def _drop_parent(plan: Plan, key: str, constant: str) -> None:
+    """Inherit nothing from the parent module `key`: renamed, its `constant` would take the target's place. Its
+    classes take their next best parent, else are kept whole."""
+    reason = f"{plan.parents.modules[key].model} renamed puts its own {constant} in the target's place"
+    for name, options in plan.alternatives.items():
+        plan.alternatives[name] = [o for o in options if o.parent is None or o.parent.module.key != key]
+    for name, class_plan in list(plan.classes.items()):
+        if class_plan.parent is not None and class_plan.parent.module.key == key:
+            others = [o for o in plan.alternatives.get(name, []) if o.parent is not None]
+            if others:
+                plan.classes[name] = min(others, key=lambda o: (o.lines, o.tokens))
+            else:
+                _keep_whole(plan, name, reason)
+            plan.written.add(name)
+    for definition in plan.definitions.values():
+        if definition.mode == "import" and definition.alike[0] == key:  # an import makes it a parent too
+            definition.mode = "define"
 
 
 def _keep_whole(plan: Plan, name: str, reason: str) -> None:

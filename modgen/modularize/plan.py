@@ -103,6 +103,9 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
                 target_class = TargetClass.of_text(obj.text)
                 candidates[obj.name] = class_candidates(target_class, parents, options, casing, model_cased)
     classes, prefixes = consistent_choice(candidates, parents, casing, target.name)
+    for name, chosen in classes.items():
+        if chosen.parent is None:
+            classes[name] = _whole_because_of_prefixes(chosen, candidates[name], prefixes, parents)
     bindings: dict[str, Binding] = {}
     guards: list[str] = []
     definitions = {}
@@ -134,6 +137,9 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
     return plan
 
 
+NO_PARENT_CLASS = "no parent class of that name"
+
+
 def class_candidates(
     target: TargetClass, parents: ParentModules, options: dict[str, list[str]], casing: Casing, model_cased: str
 ) -> list[ClassPlan]:
@@ -146,13 +152,12 @@ def class_candidates(
         for prefix in prefixes
         if (p := parents.class_of(key, prefix, target.name))
     ]
-    seen = {(p.module.key, p.prefix) for p in named}
-    named += [
-        voted
-        for parent in list(named)
-        if (voted := _under_voted_prefix(parent, target.name, parents, casing, model_cased))
-        and (voted.module.key, voted.prefix) not in seen
-    ]
+    seen = {(p.module.key, p.prefix, p.name) for p in named}
+    for parent in list(named):
+        for other in _under_other_prefixes(parent, target.name, parents, casing, model_cased, options):
+            if (other.module.key, other.prefix, other.name) not in seen:
+                seen.add((other.module.key, other.prefix, other.name))
+                named.append(other)
     same = [parent for parent in named if is_identical(target, parent)]
     if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
         return _compared(target, same, casing, model_cased)
@@ -168,16 +173,20 @@ def class_candidates(
     return candidates
 
 
-def _under_voted_prefix(
-    parent: ParentClass, name: str, parents: ParentModules, casing: Casing, model_cased: str
-) -> ParentClass | None:
-    """The parent class under the prefix that inheriting from it asks the flattener for, when that is another
-    prefix: `AlignTextIntermediate(BertIntermediate)` asks for `align` (the two names share `tIntermediate`, and
-    the flattener reads a prefix off a suffix that starts with a capital only), so bert is renamed `align` and
-    `BertIntermediate`, renamed `AlignIntermediate`, is merged under the target's name."""
-    prefix = class_prefix(name, parent.name, parent.module.model, model_cased, casing)
-    voted = casing.snake(prefix).replace("-", "_")
-    return parents.class_named(parent.module.key, voted, parent.name) if voted != parent.prefix else None
+def _under_other_prefixes(
+    parent: ParentClass, name: str, parents: ParentModules, casing: Casing, model_cased: str, options: dict
+) -> list[ParentClass]:
+    """The parent class with its module renamed under the prefix inheriting from it asks the flattener for, and
+    under the model's own name (the prefix most modules end with), merged under the target's name. The
+    flattener reads a prefix off a suffix that starts with a capital only: `AlignTextIntermediate(BertIntermediate)`
+    asks for `align` (the names share `tIntermediate`); and `Idefics2VisionMLP(SiglipMLP)` flattens as well with
+    siglip renamed `idefics2` for the other classes."""
+    voted = casing.snake(class_prefix(name, parent.name, parent.module.model, model_cased, casing)).replace("-", "_")
+    found = []
+    for prefix in dict.fromkeys([voted, options[parent.module.key][0]]):
+        if prefix != parent.prefix and (other := parents.class_named(parent.module.key, prefix, parent.name)):
+            found.append(other)
+    return found
 
 
 def _most_alike(target: TargetClass, parents: list[ParentClass]) -> list[ParentClass]:
@@ -198,7 +207,7 @@ def _compared(target: TargetClass, parents: list[ParentClass], casing: Casing, m
         if plan.identical and parent.renamed == target.name:
             alike.add((parent.module.key, parent.prefix))
         candidates.append(plan)
-    kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
+    kept_whole = whole(target, "; ".join(reasons) or NO_PARENT_CLASS)
     candidates = [c for c in candidates if c.size < kept_whole.size]
     for candidate in [*candidates, kept_whole]:
         candidate.alike = frozenset(alike)
@@ -236,6 +245,22 @@ def consistent_choice(
         return first
     second = _consistent_choice(held, parents, casing, model)
     return min((first, second), key=lambda choice: sum(plan.lines for plan in choice[0].values()))
+
+
+def _whole_because_of_prefixes(
+    chosen: ClassPlan, options: list[ClassPlan], prefixes: dict[str, str], parents: ParentModules
+) -> ClassPlan:
+    """A class kept whole though a parent class states it: under another prefix than its module takes."""
+    lost = [o for o in options if o.parent is not None and prefixes[o.parent.module.key] != o.parent.prefix]
+    if not lost:
+        return chosen
+    best = min(lost, key=lambda o: o.lines).parent
+    why = (
+        f"{best.name} renamed {best.renamed}: {parents.modules[best.module.key].model} is renamed "
+        f"{prefixes[best.module.key]} for the classes that inherit from it"
+    )
+    reason = why if chosen.reason == NO_PARENT_CLASS else f"{chosen.reason}; {why}"
+    return dataclasses.replace(chosen, reason=reason)
 
 
 def _one_prefix_per_module(candidates: dict[str, list[ClassPlan]]) -> dict[str, list[ClassPlan]]:

@@ -101,10 +101,30 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         ],
         "classes": [report.to_json() for report in class_reports(result)],
         "functions": {
-            name: {"mode": definition.mode, "parents_alike": definition.alike}
+            name: {
+                "mode": definition.mode,
+                "parents_alike": definition.alike,
+                "why": written_out_because(result, name),
+            }
             for name, definition in result.plan.definitions.items()
         },
     }
+
+
+def written_out_because(result: Result, name: str) -> str | None:
+    """Why the modular file writes a function or constant out instead of leaving it to a parent (None if not)."""
+    plan = result.plan
+    definition = plan.definitions[name]
+    if definition.mode != "define":
+        return None
+    if not definition.alike:
+        others = ", ".join(plan.parents.modules[key].model for key in definition.unlike)
+        return f"no parent has it alike{f' ({others}: another version)' if others else ''}"
+    if definition.kind == "assignment" and (name, "import") not in plan.tried:
+        return "a constant: the modular file writes its own (the flattener takes a module's constants from it)"
+    if (name, "import") in plan.tried:
+        return f"imported from {plan.parents.modules[definition.alike[0]].model}, the file did not come back"
+    return "left to a parent, the file did not come back in its order"
 
 
 def _file_json(check) -> dict:
