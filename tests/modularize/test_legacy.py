@@ -72,11 +72,12 @@ def modularized_and_back(tmp_path: Path, model: str, *parents: str) -> tuple[str
 
 
 def test_a_marked_copy_inherits(tmp_path):
-    # `ConvNextDropPath` is marked `# Copied from transformers.models.swin.modular_swin.SwinDropPath`: a marker
-    # naming a modular file names its model, and the marker itself is no difference from swin's class.
-    _, _, modular, _ = modularized_and_back(tmp_path, "convnext", "swin")
-    assert bases_of(classes_of(modular)["ConvNextDropPath"]) == ["SwinDropPath"]
-    assert "# Copied from" not in modular.split("class ConvNextDropPath")[0].rsplit("\n\n\n", 1)[-1]
+    # `BitDropPath` is marked `# Copied from transformers.models.swin.modular_swin.SwinDropPath`: the marker is no
+    # difference from swin's class. And bit's `import collections` comes back as swin's `import collections.abc`,
+    # which binds the same name to the same package.
+    modeling, flattened, modular, _ = modularized_and_back(tmp_path, "bit", "swin")
+    assert bases_of(classes_of(modular)["BitDropPath"]) == ["SwinDropPath"]
+    assert "import collections\n" in modeling and "import collections.abc\n" in flattened
 
 
 def test_imports_the_converter_would_drop_are_stated_otherwise(tmp_path):
@@ -103,3 +104,14 @@ def test_a_prefix_read_off_a_lowercase_suffix(tmp_path):
     classes = classes_of(modular)
     for name in ("AlignTextSelfOutput", "AlignTextIntermediate", "AlignTextOutput", "AlignTextPooler"):
         assert bases_of(classes[name]) == [name.replace("AlignText", "Bert")], name
+
+
+def test_a_parent_whose_constant_would_replace_the_models(tmp_path):
+    # seamless_m4t, renamed `seamless_m4t_v2`, has its own `SEAMLESS_M4T_V2_COMMON_CUSTOM_ARGS` (the class names in
+    # it renamed, unlike the model's), and the converter keeps a parent's constant over the modular file's: no
+    # class may inherit from seamless_m4t, and each says why.
+    modeling, flattened, _, report = modularized_and_back(tmp_path, "seamless_m4t_v2", "seamless_m4t")
+    name = "SEAMLESS_M4T_V2_COMMON_CUSTOM_ARGS"
+    assert top_level(flattened)[name] == top_level(modeling)[name]
+    reasons = [c["kept_whole_because"] for c in report["classes"] if c["parent"] is None]
+    assert f"seamless_m4t renamed puts its own {name} in the target's place" in reasons
