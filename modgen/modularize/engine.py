@@ -118,10 +118,16 @@ def repair(plan: Plan, result: Check) -> bool:
             elif name in plan.definitions and not plan.definitions[name].per_file:
                 # the version of a parent that has it alike, else written out
                 definition = plan.definitions[name]
+                before = (definition.mode, len(plan.tried))
                 if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
                     definition.mode = "define"
                 for key in _overriding_parents(plan, definition):
                     _drop_parent(plan, key, definition.name)
+                if (definition.mode, len(plan.tried)) == before:
+                    # Stated in the modular file, a function replaces every parent's version, and what only
+                    # another parent's version reads is not pulled in any more (unlimited_ocr's `repeat_kv`,
+                    # which deepseek_ocr2's `eager_attention_forward` reads, where the model has CLIP's).
+                    any(_try(plan, user, "pulled") for user in _readers_in_parents(plan, name))
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
@@ -280,6 +286,20 @@ def _restore(plan: Plan, state: tuple) -> None:
     for name, mode in modes.items():
         plan.definitions[name].mode = mode
     close(plan, no_inherit_binding(plan.target))
+
+
+def _readers_in_parents(plan: Plan, name: str) -> list[str]:
+    """The functions the modular file states (imported or written) of which a parent's version reads `name`."""
+    readers = []
+    for definition in plan.definitions.values():
+        if definition.kind != "function" or definition.mode == "pulled" or definition.per_file:
+            continue
+        for key in (*definition.alike, *definition.unlike):
+            entry = plan.parents.mapper(key, plan.prefixes[key]).functions.get(definition.name)
+            if entry is not None and name in ast_names(ast.parse(entry.code.strip())):
+                readers.append(definition.name)
+                break
+    return readers
 
 
 def _overriding_parents(plan: Plan, definition: Definition) -> list[str]:
