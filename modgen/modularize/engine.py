@@ -131,6 +131,7 @@ def repair(plan: Plan, result: Check) -> bool:
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
+        plan.use_respelled.update(name for name in file.wrong_imports if name in plan.respelled)
     return _state(plan) != before
 
 
@@ -277,12 +278,14 @@ def _state(plan: Plan) -> tuple:
         {name: definition.mode for name, definition in plan.definitions.items()},
         set(plan.kept_imports),
         set(plan.pinned),
+        set(plan.use_respelled),
     )
 
 
 def _restore(plan: Plan, state: tuple) -> None:
-    written, classes, modes, kept, pinned = state
+    written, classes, modes, kept, pinned, respelled = state
     plan.written, plan.classes, plan.kept_imports, plan.pinned = set(written), dict(classes), set(kept), set(pinned)
+    plan.use_respelled = set(respelled)
     for name, mode in modes.items():
         plan.definitions[name].mode = mode
     close(plan, no_inherit_binding(plan.target))

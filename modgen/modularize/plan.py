@@ -74,6 +74,10 @@ class Plan:
     definitions: dict[str, Definition]
     written: set[str] = field(default_factory=set)  # classes the modular file states
     bindings: dict[str, Binding] = field(default_factory=dict)  # what the target files import, by bound name
+    # Another spelling of an import the flattener may drop as the target spells it (`respell`), and the names a
+    # repair switched to it (a parent's own import of the name brings the target's spelling back: tried first).
+    respelled: dict[str, Binding] = field(default_factory=dict)
+    use_respelled: set[str] = field(default_factory=set)
     submodules: list[Binding] = field(default_factory=list)  # the target files' `import a.b`
     imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
     unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
@@ -107,12 +111,15 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         if chosen.parent is None:
             classes[name] = _whole_because_of_prefixes(chosen, candidates[name], prefixes, parents)
     bindings: dict[str, Binding] = {}
+    respelled: dict[str, Binding] = {}
     guards: list[str] = []
     definitions = {}
     # Files whose torch imports the flattener guards itself come last: their bindings are the guarded copies.
     for file in sorted(target.files.values(), key=lambda f: f.file_type in GUARDED_FILE_TYPES):
         for name, binding in read_bindings(file.mapper.imports).items():
-            bindings.setdefault(name, respell(binding, file.path) or binding)
+            bindings.setdefault(name, binding)
+            if name not in respelled and (other := respell(binding, file.path)) is not None:
+                respelled[name] = other
         guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
     for file_type, file in target.files.items():
         for obj in file.objects:
@@ -126,6 +133,7 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         dict.fromkeys(b for file in target.files.values() for b in submodule_imports(file.mapper.imports))
     )
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings, guards=guards)
+    plan.respelled = respelled
     plan.submodules = submodules
     plan.alternatives = {
         name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
@@ -420,7 +428,7 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 elif name == NO_INHERIT:
                     imports[name] = no_inherit
                 elif name in plan.bindings:
-                    imports[name] = plan.bindings[name]
+                    imports[name] = plan.respelled[name] if name in plan.use_respelled else plan.bindings[name]
         for class_plan in (plan.classes[n] for n in plan.written):
             if class_plan.parent is not None:
                 parent = class_plan.parent
