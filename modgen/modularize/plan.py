@@ -215,7 +215,7 @@ def _compared(target: TargetClass, parents: list[ParentClass], casing: Casing, m
         if plan.identical and parent.renamed == target.name:
             alike.add((parent.module.key, parent.prefix))
         candidates.append(plan)
-    kept_whole = whole(target, "; ".join(reasons) or NO_PARENT_CLASS)
+    kept_whole = whole(target, "; ".join(dict.fromkeys(reasons)) or NO_PARENT_CLASS)
     candidates = [c for c in candidates if c.size < kept_whole.size]
     for candidate in [*candidates, kept_whole]:
         candidate.alike = frozenset(alike)
@@ -265,7 +265,7 @@ def _whole_because_of_prefixes(
     best = min(lost, key=lambda o: o.lines).parent
     why = (
         f"{best.name} renamed {best.renamed}: {parents.modules[best.module.key].model} is renamed "
-        f"{prefixes[best.module.key]} for the classes that inherit from it"
+        f"{parents.casing.cased(prefixes[best.module.key])} for the classes that inherit from it"
     )
     reason = why if chosen.reason == NO_PARENT_CLASS else f"{chosen.reason}; {why}"
     return dataclasses.replace(chosen, reason=reason)
