@@ -183,7 +183,9 @@ def naming_digest(models_dir: Path) -> str:
     """The auto mappings' files: the flattener spells model names as their config classes do (`GPTNeoX`), so a
     model registered or renamed there changes its output."""
     auto = models_dir / "auto"
-    return digest(*(p.read_bytes() for p in (auto / "auto_mappings.py", auto / "configuration_auto.py") if p.is_file()))
+    return digest(
+        *(p.read_bytes() for p in (auto / "auto_mappings.py", auto / "configuration_auto.py") if p.is_file())
+    )
 
 
 def text_hash(text: str) -> str:

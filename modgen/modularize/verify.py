@@ -158,7 +158,7 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
     result.extra = [name for name in my_objects if name not in their_objects]
     for name, obj in their_objects.items():
         other = my_objects.get(name)
-        if other is not None and _without_markers(other.text) != _without_markers(obj.text):
+        if other is not None and _object_text(other.text, theirs) != _object_text(obj.text, theirs):
             result.differing.append(name)
     mine_order = [name for name in my_objects if name in their_objects]
     their_order = [name for name in their_objects if name in my_objects]
@@ -174,10 +174,14 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
         result.wrong_imports = [name for name, b in their_bindings.items() if my_bindings.get(name) != b]
 
 
-def _without_markers(text: str) -> str:
-    """An object's text without `# Copied from` markers: the flattener writes its own above a verbatim copy, and a
-    hand-written model's copy comes back through inheritance without the marker it had."""
-    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("# Copied from"))
+def _object_text(text: str, target: TargetFile) -> str:
+    """An object's text as compared: for a hand-written target, without `# Copied from` markers (its copy comes
+    back through inheritance without the marker; a generated file's marker came from the modular file, which can
+    state it again)."""
+    lines = text.strip("\n").splitlines(keepends=True)
+    if target.generated:
+        return "".join(lines)
+    return "".join(line for line in lines if not line.lstrip().startswith("# Copied from"))
 
 
 def _equivalent(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> bool:
