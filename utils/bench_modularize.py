@@ -14,9 +14,10 @@ One run, on a scratch copy of the wheel's package laid out as a repository, with
 4. legacy models: the modeling files without a modular file that carry `# Copied from transformers.models...`
    markers, against the models their markers name: round trip (AST-identical but for the module docstring,
    and object by object: every object a modular file can carry), size against the modeling file, and what
-   became of each object under a marker.
+   became of each object under a marker; then the same with the parents `modgen closest` ranks first, as a
+   user who names none gets them.
 
-Reports go to .cache/bench-modularize/ (misses.txt, sizes.tsv, legacy.tsv, legacy-objects.tsv, closest.txt); the
+Reports go to .cache/bench-modularize/ (misses.txt, closest.txt, sizes.tsv, legacy[-closest][-objects].tsv); the
 figures are printed last, the time as a ratio to `modgen flatten` of the same files in the same run. While working
 on modularize: `--sample N` takes every n-th model; `--legacy` runs part 4 alone.
 """
@@ -401,7 +402,8 @@ def legacy(models: list[dict], results: list[dict], run: dict, original: Path, p
         + "".join(rows),
         encoding="utf-8",
     )
-    path.with_name("legacy-objects.tsv").write_text("model\tobject\tfate\treason\n" + "".join(objects), "utf-8")
+    objects_path = path.with_name(f"{path.stem}-objects.tsv")
+    objects_path.write_text("model\tobject\tfate\treason\n" + "".join(objects), encoding="utf-8")
     measured = [r["report"].get("lines") for r in results if r["verified"]]
     modeling = [
         code_lines((original / m["files"][0]).read_text(encoding="utf-8"))
@@ -459,14 +461,26 @@ def main(sample: int = 1, legacy_only: bool = False) -> None:
         legacy_run = round_trip(legacy_models, scratch, original, tmp / "legacy-flat", "legacy")
         lg = legacy(legacy_models, legacy_results, legacy_run, original, REPORT_DIR / "legacy.tsv")
 
+        print("modularizing the legacy models against the parents closest ranks first ...", flush=True)
+        scratch = fresh_scratch(tree, tmp, "legacy-closest")
+        ranked = closest_parents(legacy_models, tree, TransformersTree(scratch))
+        _, ranked_results = run_worker(scratch, ranked, "legacy-closest")
+        ranked_run = round_trip(ranked, scratch, original, tmp / "legacy-closest-flat", "legacy-closest")
+        lc = legacy(ranked, ranked_results, ranked_run, original, REPORT_DIR / "legacy-closest.tsv")
+
     print()
-    print(f"reports: {REPORT_DIR} (misses.txt, closest.txt, sizes.tsv, legacy.tsv, legacy-objects.tsv)")
+    print(f"reports: {REPORT_DIR} (misses.txt, closest.txt, sizes.tsv, legacy[-closest][-objects].tsv)")
     if models:
         print_modular_figures(models, figures)
     print(
         f"legacy: {lg['equivalent']}/{lg['models']} given back object by object, {lg['strict']}/{lg['models']} "
         f"AST-identical but for the module docstring; {lg['lines']} lines vs {lg['modeling_lines']} in the modeling "
         f"files ({lg['lines'] / max(lg['modeling_lines'], 1):.3f}x); objects under a marker: {dict(lg['marked'])}"
+    )
+    print(
+        f"legacy, parents by closest (top {CLOSEST_TOP}): {lc['equivalent']}/{lc['models']} given back object by "
+        f"object; {lc['lines']} lines vs {lc['modeling_lines']} ({lc['lines'] / max(lc['modeling_lines'], 1):.3f}x); "
+        f"objects under a marker: {dict(lc['marked'])}"
     )
     if models:
         seconds, flatten_seconds = figures["seconds"], figures["flatten_seconds"]
