@@ -10,6 +10,7 @@ checks again. A modular file is only ever returned with the check of its own fla
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ def repair(plan: Plan, result: Check) -> bool:
     """State more of what did not come back; False when there is nothing left to try."""
     before = _state(plan)
     if result.error is not None:
+        # `CLIPVisionConfig is imported from a modeling file`: the import stated otherwise, if it has another way
+        plan.use_respelled.update(name for name in plan.respelled if re.search(rf"\b{name}\b", result.error))
         for name, class_plan in plan.classes.items():
             if class_plan.parent is not None and name in result.error:
                 _keep_whole(plan, name, f"the flattener refused it: {result.error}")

@@ -8,6 +8,7 @@ not at all (then the modular file is not written).
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from modgen.modularize.code import code_lines, code_tokens
@@ -118,6 +119,10 @@ def written_out_because(result: Result, name: str) -> str | None:
     if definition.mode != "define":
         return None
     if not definition.alike:
+        same_code = [key for key in definition.unlike if _same_syntax(plan, key, definition)]
+        if same_code:
+            models = ", ".join(plan.parents.modules[key].model for key in same_code)
+            return f"{models} has the same code with other comments"
         others = ", ".join(plan.parents.modules[key].model for key in definition.unlike)
         return f"no parent has it alike{f' ({others}: another version)' if others else ''}"
     if definition.kind == "assignment" and (name, "import") not in plan.tried:
@@ -125,6 +130,14 @@ def written_out_because(result: Result, name: str) -> str | None:
     if (name, "import") in plan.tried:
         return f"imported from {plan.parents.modules[definition.alike[0]].model}, the file did not come back"
     return "left to a parent, the file did not come back in its order"
+
+
+def _same_syntax(plan, key: str, definition) -> bool:
+    mapper = plan.parents.mapper(key, plan.prefixes[key])
+    entry = (mapper.functions if definition.kind == "function" else mapper.assignments).get(definition.name)
+    return entry is not None and ast.dump(ast.parse(entry.code.strip())) == ast.dump(
+        ast.parse(definition.text.strip())
+    )
 
 
 def _file_json(check) -> dict:

@@ -115,3 +115,17 @@ def test_a_parent_whose_constant_would_replace_the_models(tmp_path):
     assert top_level(flattened)[name] == top_level(modeling)[name]
     reasons = [c["kept_whole_because"] for c in report["classes"] if c["parent"] is None]
     assert f"seamless_m4t renamed puts its own {name} in the target's place" in reasons
+
+
+def test_an_import_no_modular_file_can_state_is_said_and_nothing_written(tmp_path):
+    # vision_text_dual_encoder uses CLIP's `CLIPOutput`, imported from `..clip.modeling_clip`: the converter drops
+    # that import (it reads a parent to copy from), and the clip package does not export the class. No modular
+    # file gives the model back: exit 1, nothing written, and the report says which import.
+    folder = legacy_model(tmp_path, "vision_text_dual_encoder", "clip")
+    run = modgen("modularize", folder / "modeling_vision_text_dual_encoder.py", "--parent=clip", "--json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert not (folder / "modular_vision_text_dual_encoder.py").exists()
+    [report] = json.loads(run.stdout)
+    assert any("imports CLIPOutput from another model's file" in line for line in report["cannot_express"])
+    # The other imports of CLIP's objects have a spelling the converter keeps: the package's exports.
+    assert any("CLIPVisionConfig imported from ..clip" in line for line in report["imports_stated_otherwise"])
