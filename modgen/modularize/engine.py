@@ -121,16 +121,18 @@ def repair(plan: Plan, result: Check) -> bool:
             elif name in plan.definitions and not plan.definitions[name].per_file:
                 # the version of a parent that has it alike, else written out
                 definition = plan.definitions[name]
-                before = (definition.mode, len(plan.tried))
+                unchanged = (definition.mode, len(plan.tried))
                 if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
                     definition.mode = "define"
                 for key in _overriding_parents(plan, definition):
                     _drop_parent(plan, key, definition.name)
-                if (definition.mode, len(plan.tried)) == before:
+                if (definition.mode, len(plan.tried)) == unchanged:
                     # Stated in the modular file, a function replaces every parent's version, and what only
                     # another parent's version reads is not pulled in any more (unlimited_ocr's `repeat_kv`,
                     # which deepseek_ocr2's `eager_attention_forward` reads, where the model has CLIP's).
-                    any(_try(plan, user, "pulled") for user in _readers_in_parents(plan, name))
+                    for reader in _readers_in_parents(plan, name):
+                        if _try(plan, reader, "pulled"):
+                            break
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
