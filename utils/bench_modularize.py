@@ -14,10 +14,12 @@ One run, on a scratch copy of the wheel's package laid out as a repository, with
 4. legacy models: the modeling files without a modular file that carry `# Copied from transformers.models...`
    markers, against the models their markers name: round trip (AST-identical but for the module docstring,
    and object by object: every object a modular file can carry), size against the modeling file, and what
-   became of each object under a marker.
+   became of each object under a marker; then the same with the parents `modgen closest` ranks first, as a
+   user who names none gets them.
 
-Reports go to .cache/bench-modularize/ (misses.txt, sizes.tsv, legacy.tsv, closest.txt); the figures are printed
-last, the time as a ratio to `modgen flatten` of the same files in the same run.
+Reports go to .cache/bench-modularize/ (misses.txt, closest.txt, sizes.tsv, legacy[-closest][-objects].tsv); the
+figures are printed last, the time as a ratio to `modgen flatten` of the same files in the same run. While working
+on modularize: `--sample N` takes every n-th model; `--legacy` runs part 4 alone.
 """
 
 from __future__ import annotations
@@ -49,13 +51,19 @@ DETAILS = ("differing", "missing", "extra", "out_of_order", "imported_elsewhere"
 # The corpus ------------------------------------------------------------------------------------------------------
 
 
-def corpus(tree: TransformersTree) -> list[dict]:
-    """Per modular file of the wheel: its model, the files generated from it, the parent modules it imports."""
+def generated_files(tree: TransformersTree) -> dict[Path, list[str]]:
+    """Modular file -> the files generated from it (relative to the package), as their banners say."""
     generated: dict[Path, list[str]] = {}
     for path in sorted(tree.models_dir.glob("*/*.py")):
         source = banner_source(path.read_text(encoding="utf-8"))
         if source is not None:
             generated.setdefault(path.parent / Path(source).name, []).append(str(path.relative_to(tree.package_dir)))
+    return generated
+
+
+def corpus(tree: TransformersTree) -> list[dict]:
+    """Per modular file of the wheel: its model, the files generated from it, the parent modules it imports."""
+    generated = generated_files(tree)
     models = []
     for modular in sorted(tree.models_dir.glob("*/modular_*.py")):
         parents = {str(p.path.relative_to(tree.package_dir)) for p in read_modular_file(modular, tree).parents}
@@ -71,7 +79,10 @@ def corpus(tree: TransformersTree) -> list[dict]:
 
 
 def legacy_corpus(tree: TransformersTree) -> list[dict]:
-    """The modeling files of folders without a modular file that carry markers naming other models' files."""
+    """The modeling files of folders without a modular file that carry markers naming other models' files. A
+    marker may name a modular file (`models.swin.modular_swin.SwinDropPath`): that model's generated files are
+    the parents (the scratch copy has no modular file)."""
+    generated = generated_files(tree)
     models = []
     for folder in sorted(p for p in tree.models_dir.iterdir() if p.is_dir()):
         if any(folder.glob("modular_*.py")):
@@ -84,7 +95,7 @@ def legacy_corpus(tree: TransformersTree) -> list[dict]:
                 parts = marker.object_path.split(".")
                 module = tree.models_dir / parts[1] / f"{parts[2]}.py"
                 if len(parts) > 3 and module.is_file() and module != path:
-                    parents.add(str(module.relative_to(tree.package_dir)))
+                    parents.update(generated.get(module, [str(module.relative_to(tree.package_dir))]))
             if markers:
                 objects = sorted({_marked_object(text, marker.line) for marker in markers} - {None})
                 models.append(
@@ -353,7 +364,7 @@ def legacy(models: list[dict], results: list[dict], run: dict, original: Path, p
     modeling file, and what became of each object under a `# Copied from` marker."""
     strict = equivalent = 0
     marked = Counter()
-    rows = []
+    rows, objects = [], []
     for model, result, entry in zip(models, results, run["models"], strict=True):
         check = entry["files"][0]
         strict += entry["written"] and check.ast_identical
@@ -367,22 +378,20 @@ def legacy(models: list[dict], results: list[dict], run: dict, original: Path, p
             plan = classes.get(owner)
             function = report.get("functions", {}).get(name)
             if function is not None:
-                kept = function["mode"] != "define"
-                marked["inherited" if kept else "function written out"] += 1
-                if not kept:
-                    reasons.append(f"{name}: no parent has it alike")
-                continue
-            if plan is None:
-                marked["not found"] += 1
-                continue
-            if plan.get("parent") is None:
-                marked["kept whole"] += 1
-                reasons.append(f"{name}: {plan.get('kept_whole_because', '')[:80]}")
+                fate = "inherited" if function["mode"] != "define" else "function written out"
+                reason = function.get("why") or ""
+            elif plan is None:
+                fate, reason = "not found", "not in modularize's report"
+            elif plan.get("parent") is None:
+                fate, reason = "kept whole", plan.get("kept_whole_because", "")
             elif method and plan.get("methods", {}).get(method) in ("full", "new"):
-                marked["method stated in full"] += 1
-                reasons.append(f"{name}: differs from {plan['parent']}.{method}")
+                fate, reason = "method stated in full", f"differs from {plan['parent']}.{method}"
             else:
-                marked["inherited"] += 1
+                fate, reason = "inherited", ""
+            marked[fate] += 1
+            if reason:
+                reasons.append(f"{name}: {reason[:80]}")
+                objects.append(f"{model['model']}\t{name}\t{fate}\t{reason}\n")
         lines = report.get("lines")
         rows.append(
             f"{model['model']}\t{check.status}\t{'yes' if check.equivalent else 'no'}\t{lines}\t{code_lines(text)}"
@@ -393,6 +402,8 @@ def legacy(models: list[dict], results: list[dict], run: dict, original: Path, p
         + "".join(rows),
         encoding="utf-8",
     )
+    objects_path = path.with_name(f"{path.stem}-objects.tsv")
+    objects_path.write_text("model\tobject\tfate\treason\n" + "".join(objects), encoding="utf-8")
     measured = [r["report"].get("lines") for r in results if r["verified"]]
     modeling = [
         code_lines((original / m["files"][0]).read_text(encoding="utf-8"))
@@ -429,60 +440,103 @@ def fresh_scratch(tree: TransformersTree, tmp: Path, label: str) -> Path:
     return scratch_copy(tree, folder)
 
 
-def main(sample: int = 1) -> None:
-    """`sample`: take every n-th model only (a quick run while working on modularize)."""
+def main(sample: int = 1, legacy_only: bool = False) -> None:
+    """`sample`: take every n-th model only; `legacy_only`: the legacy models only (quick runs while working on
+    modularize)."""
     tree = TransformersTree.installed()
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    models = corpus(tree)[::sample]
+    models = [] if legacy_only else corpus(tree)[::sample]
     legacy_models = legacy_corpus(tree)[::sample]
     generated = sum(len(m["files"]) for m in models)
     print(f"corpus: {len(models)} modular files, {generated} generated files; {len(legacy_models)} legacy files")
     with tempfile.TemporaryDirectory(prefix="modgen-bench-modularize-") as tmp:
         tmp = Path(tmp)
         original = tree.package_dir
-
-        print("flattening the real modular files (the baseline) ...", flush=True)
-        flatten_seconds, result = flatten_cli([original / m["modular"] for m in models], tmp / "baseline")
-        print(f"  exit {result.returncode}")
-
-        print("modularizing the corpus with the true parents ...", flush=True)
-        scratch = fresh_scratch(tree, tmp, "true")
-        seconds, results = run_worker(scratch, models, "true")
-        true_run = round_trip(models, scratch, original, tmp / "true-flat", "true")
-        true_figures = summarize(true_run, results, REPORT_DIR / "misses.txt")
-        size = sizes(models, results, scratch, original, REPORT_DIR / "sizes.tsv")
-
-        print("modularizing the corpus with the parents closest ranks first ...", flush=True)
-        scratch = fresh_scratch(tree, tmp, "closest")
-        ranked = closest_parents(models, tree, TransformersTree(scratch))
-        rankable = [m for m in ranked if m["parents"] is not None]
-        _, closest_results = run_worker(scratch, rankable, "closest")
-        closest_run = round_trip(rankable, scratch, original, tmp / "closest-flat", "closest")
-        closest_figures = summarize(closest_run, closest_results, REPORT_DIR / "closest.txt")
-        closest_lines = sum(r["report"].get("lines") or 0 for r in closest_results if r["verified"])
+        if models:
+            figures = modular_corpus(models, tree, tmp)
 
         print("modularizing the legacy models against the models their markers name ...", flush=True)
         scratch = fresh_scratch(tree, tmp, "legacy")
         _, legacy_results = run_worker(scratch, legacy_models, "legacy")
         legacy_run = round_trip(legacy_models, scratch, original, tmp / "legacy-flat", "legacy")
-        legacy_figures = legacy(legacy_models, legacy_results, legacy_run, original, REPORT_DIR / "legacy.tsv")
+        lg = legacy(legacy_models, legacy_results, legacy_run, original, REPORT_DIR / "legacy.tsv")
+
+        print("modularizing the legacy models against the parents closest ranks first ...", flush=True)
+        scratch = fresh_scratch(tree, tmp, "legacy-closest")
+        ranked = closest_parents(legacy_models, tree, TransformersTree(scratch))
+        _, ranked_results = run_worker(scratch, ranked, "legacy-closest")
+        ranked_run = round_trip(ranked, scratch, original, tmp / "legacy-closest-flat", "legacy-closest")
+        lc = legacy(ranked, ranked_results, ranked_run, original, REPORT_DIR / "legacy-closest.tsv")
 
     print()
-    print(f"reports: {REPORT_DIR} (misses.txt, closest.txt, sizes.tsv, legacy.tsv)")
+    print(f"reports: {REPORT_DIR} (misses.txt, closest.txt, sizes.tsv, legacy[-closest][-objects].tsv)")
+    if models:
+        print_modular_figures(models, figures)
+    print(
+        f"legacy: {lg['equivalent']}/{lg['models']} given back object by object, {lg['strict']}/{lg['models']} "
+        f"AST-identical but for the module docstring; {lg['lines']} lines vs {lg['modeling_lines']} in the modeling "
+        f"files ({lg['lines'] / max(lg['modeling_lines'], 1):.3f}x); objects under a marker: {dict(lg['marked'])}"
+    )
+    print(
+        f"legacy, parents by closest (top {CLOSEST_TOP}): {lc['equivalent']}/{lc['models']} given back object by "
+        f"object; {lc['lines']} lines vs {lc['modeling_lines']} ({lc['lines'] / max(lc['modeling_lines'], 1):.3f}x); "
+        f"objects under a marker: {dict(lc['marked'])}"
+    )
+    if models:
+        seconds, flatten_seconds = figures["seconds"], figures["flatten_seconds"]
+        print(
+            f"time, {len(models)} models, --jobs {JOBS}: modularize {seconds:.1f} s (fresh process, index-free), "
+            f"flatten of the same files {flatten_seconds:.1f} s: {seconds / flatten_seconds:.1f}x"
+        )
+
+
+def modular_corpus(models: list[dict], tree: TransformersTree, tmp: Path) -> dict:
+    """Parts 1-3 and the time: the models with a modular file, with their true parents and with closest's."""
+    original = tree.package_dir
+    print("flattening the real modular files (the baseline) ...", flush=True)
+    flatten_seconds, result = flatten_cli([original / m["modular"] for m in models], tmp / "baseline")
+    print(f"  exit {result.returncode}")
+
+    print("modularizing the corpus with the true parents ...", flush=True)
+    scratch = fresh_scratch(tree, tmp, "true")
+    seconds, results = run_worker(scratch, models, "true")
+    true_run = round_trip(models, scratch, original, tmp / "true-flat", "true")
+    true_figures = summarize(true_run, results, REPORT_DIR / "misses.txt")
+    size = sizes(models, results, scratch, original, REPORT_DIR / "sizes.tsv")
+
+    print("modularizing the corpus with the parents closest ranks first ...", flush=True)
+    scratch = fresh_scratch(tree, tmp, "closest")
+    ranked = closest_parents(models, tree, TransformersTree(scratch))
+    rankable = [m for m in ranked if m["parents"] is not None]
+    _, closest_results = run_worker(scratch, rankable, "closest")
+    closest_run = round_trip(rankable, scratch, original, tmp / "closest-flat", "closest")
+    closest_figures = summarize(closest_run, closest_results, REPORT_DIR / "closest.txt")
+    closest_figures["lines"] = sum(r["report"].get("lines") or 0 for r in closest_results if r["verified"])
+    closest_figures["rankable"] = len(rankable)
+    return {
+        "true": true_figures,
+        "closest": closest_figures,
+        "size": size,
+        "seconds": seconds,
+        "flatten_seconds": flatten_seconds,
+    }
+
+
+def print_modular_figures(models: list[dict], figures: dict) -> None:
+    t, c, size = figures["true"], figures["closest"], figures["size"]
     print("worst sizes against the human-written modular files:")
     for row in size["worst"]:
         print(
             f"  {row['model']}: {row['lines']} vs {row['human_lines']} lines ({row['lines'] / row['human_lines']:.2f}x): {row['why']}"
         )
-    t, c, lg = true_figures, closest_figures, legacy_figures
     print(
         f"round trip, true parents: {t['byte_models']}/{t['models']} models byte-identical, "
         f"{t['ast_models']}/{t['models']} AST-identical; files {t['byte_files']}/{t['files']} byte, {t['ast_files']}/{t['files']} AST"
     )
     print(
         f"round trip, parents by closest (top {CLOSEST_TOP}): {c['byte_models']}/{len(models)} models byte-identical, "
-        f"{c['ast_models']}/{len(models)} AST-identical ({len(models) - len(rankable)} without a modeling file to rank); "
-        f"files {c['byte_files']}/{c['files']} byte, {c['ast_files']}/{c['files']} AST; {closest_lines} lines"
+        f"{c['ast_models']}/{len(models)} AST-identical ({len(models) - c['rankable']} without a modeling file to rank); "
+        f"files {c['byte_files']}/{c['files']} byte, {c['ast_files']}/{c['files']} AST; {c['lines']} lines"
     )
     print(
         f"size, {size['measured']} models: {size['lines']} lines vs {size['human_lines']} human-written "
@@ -491,19 +545,12 @@ def main(sample: int = 1) -> None:
         f"{size['written_lines']} vs {size['written_human_lines']} lines "
         f"({size['written_lines'] / max(size['written_human_lines'], 1):.3f}x)"
     )
-    print(
-        f"legacy: {lg['equivalent']}/{lg['models']} given back object by object, {lg['strict']}/{lg['models']} "
-        f"AST-identical but for the module docstring; {lg['lines']} lines vs {lg['modeling_lines']} in the modeling "
-        f"files ({lg['lines'] / max(lg['modeling_lines'], 1):.3f}x); objects under a marker: {dict(lg['marked'])}"
-    )
-    print(
-        f"time, {len(models)} models, --jobs {JOBS}: modularize {seconds:.1f} s (fresh process, index-free), "
-        f"flatten of the same files {flatten_seconds:.1f} s: {seconds / flatten_seconds:.1f}x"
-    )
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--worker":
         worker(sys.argv[2], sys.argv[3])
     else:
-        main(int(sys.argv[2]) if len(sys.argv) == 3 and sys.argv[1] == "--sample" else 1)
+        arguments = sys.argv[1:]
+        sample = int(arguments[arguments.index("--sample") + 1]) if "--sample" in arguments else 1
+        main(sample, legacy_only="--legacy" in arguments)

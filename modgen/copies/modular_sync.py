@@ -166,15 +166,25 @@ def flattener_version(markers: bool) -> str:
     return digest(*(p.read_bytes() for p in sources))
 
 
-def cache_key(modular: Path, parents: list[Path], markers: bool, digests: dict[Path, str]) -> str:
-    """What the flattener's output for `modular` depends on: its text, its parents' texts, modgen's flattener and
-    the marker setting. `digests` memoises the parents' hashes (one parent has many children)."""
+def cache_key(modular: Path, parents: list[Path], markers: bool, digests: dict[Path, str], names: str = "") -> str:
+    """What the flattener's output for `modular` depends on: its text, its parents' texts, modgen's flattener, the
+    marker setting, and `names` (the digest of the model names the tree registers, `naming_digest`). `digests`
+    memoises the parents' hashes (one parent has many children)."""
     for parent in parents:
         if parent not in digests:
             digests[parent] = digest(parent.read_bytes())
     text = modular.read_text(encoding="utf-8")
     return "modular:" + digest(
-        flattener_version(markers), str(markers), str(modular), text, *map(digests.get, parents)
+        flattener_version(markers), str(markers), str(modular), text, names, *map(digests.get, parents)
+    )
+
+
+def naming_digest(models_dir: Path) -> str:
+    """The auto mappings' files: the flattener spells model names as their config classes do (`GPTNeoX`), so a
+    model registered or renamed there changes its output."""
+    auto = models_dir / "auto"
+    return digest(
+        *(p.read_bytes() for p in (auto / "auto_mappings.py", auto / "configuration_auto.py") if p.is_file())
     )
 
 
@@ -195,7 +205,8 @@ def check_modular(
     results = ModularResults(checked=len(paths))
     tree, markers = graph.repo.transformers, graph.repo.markers
     digests: dict[Path, str] = {}
-    keys = {path: cache_key(path, graph.parents[path], markers, digests) for path in paths}
+    names = naming_digest(tree.models_dir)
+    keys = {path: cache_key(path, graph.parents[path], markers, digests, names) for path in paths}
     hits = {}
     for path in paths:
         entry = cache.get(keys[path])

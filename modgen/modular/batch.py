@@ -30,6 +30,7 @@ from pathlib import Path
 
 from modgen.errors import ModgenError, UsageError
 from modgen.formatting import format_sources, ruff_config_for
+from modgen.modular.casing import SUFFIX_TO_FILE_TYPE
 from modgen.parallel import run_jobs
 from modgen.repo import FILE_TYPES, MODULAR, RepoKind, Repository, TransformersTree, split_file_name
 from modgen.transaction import Transaction
@@ -103,10 +104,25 @@ class ParentImport:
 class ModularFile:
     path: Path
     parents: tuple[ParentImport, ...]
+    class_names: tuple[str, ...] = ()  # its top-level classes
 
     @property
     def model(self) -> str:
         return split_file_name(self.path)[1]
+
+    def may_generate(self, path: Path) -> bool:
+        """Whether flattening this file may write `path`, a file of its model: a file of another type than
+        modeling only for a class of that type (`BlipConfig`); any type a class name ends with counts (too many
+        is safe: it only orders the batch)."""
+        file_type = split_file_name(path)[0]
+        return file_type == "modeling" or any(
+            name.endswith(suffix) for name in self.class_names for suffix in _SUFFIXES_OF_TYPE.get(file_type, ())
+        )
+
+
+_SUFFIXES_OF_TYPE: dict[str, list[str]] = {}
+for _suffix, _file_type in SUFFIX_TO_FILE_TYPE.items():
+    _SUFFIXES_OF_TYPE.setdefault(_file_type, []).append(_suffix)
 
 
 def read_modular_file(path: Path, tree: TransformersTree) -> ModularFile:
@@ -123,7 +139,10 @@ def read_modular_file(path: Path, tree: TransformersTree) -> ModularFile:
         target = import_target(node, path, tree)
         if target is not None and is_model_file(target):
             parents.append(ParentImport("." * node.level + (node.module or ""), target, node.lineno))
-    return ModularFile(path, tuple(parents))
+    return ModularFile(path, tuple(parents), tuple(_CLASS_AT_COLUMN_0.findall(source)))
+
+
+_CLASS_AT_COLUMN_0 = re.compile(r"^class\s+(\w+)", re.MULTILINE)
 
 
 _DEFINITION_AT_COLUMN_0 = re.compile(r"^(?:class|def|async\s+def|@)\b", re.MULTILINE)
@@ -195,6 +214,8 @@ def dependency_waves(files: Sequence[ModularFile]) -> list[list[ModularFile]]:
         for parent in modular.parents:
             split = split_file_name(parent.path)
             generator = by_output.get((parent.path.parent, split[1]))
+            if generator is not None and parent.path.is_file() and not generator.may_generate(parent.path):
+                generator = None  # a hand-written file beside the one the batch generates (`configuration_blip.py`)
             if generator is not None and generator is not modular:
                 needs[modular.path].setdefault(generator.path, parent)
             elif not parent.path.is_file() and generator is not modular:

@@ -128,8 +128,10 @@ def _header(target: TargetClass, parent: ParentClass, theirs: ClassPieces) -> st
     parent_node = ast.parse(_header_source(theirs) + INDENT + "pass\n").body[0]
     if [ast.dump(k) for k in node.keywords] != [ast.dump(k) for k in parent_node.keywords]:
         raise CannotInherit("its class keywords differ from the parent's")
-    if comments(_leading_comments(target.text)) != comments(_leading_comments(_header_source(theirs))):
-        raise CannotInherit("the comments above it differ from the parent's")
+    mine, their = comments(_leading_comments(target.text)), comments(_leading_comments(_header_source(theirs)))
+    if mine != their:
+        shown = next((c for c in (*mine, *their) if (c in mine) != (c in their)), (*mine, *their)[0])
+        raise CannotInherit(f"the comments above it differ from the parent's ({shown[:60]!r})")
     bases = [ast.unparse(base) for base in node.bases]
     parent_bases = [ast.unparse(base) for base in parent_node.bases]
     extras = [base for base in bases if base not in parent_bases]

@@ -10,17 +10,19 @@ checks again. A modular file is only ever returned with the check of its own fla
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from modgen.modular.convert import casing_for
 from modgen.modular.mapper import ast_names
+from modgen.modular.parent_mapper import ASSIGNMENTS_TO_KEEP, ASSIGNMENTS_TO_KEEP_IF_NOT_NONE
 from modgen.modularize.classes import TargetClass, whole
 from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
 from modgen.modularize.parents import ParentModules, parent_module
-from modgen.modularize.plan import Plan, build_plan, class_names, close
+from modgen.modularize.plan import Definition, Plan, build_plan, class_names, close
 from modgen.modularize.target import TargetModel
 from modgen.modularize.verify import Check, check, format_modular
 from modgen.modularize.writer import header_variant, render
@@ -102,6 +104,8 @@ def repair(plan: Plan, result: Check) -> bool:
     """State more of what did not come back; False when there is nothing left to try."""
     before = _state(plan)
     if result.error is not None:
+        # `CLIPVisionConfig is imported from a modeling file`: the import stated otherwise, if it has another way
+        plan.use_respelled.update(name for name in plan.respelled if re.search(rf"\b{name}\b", result.error))
         for name, class_plan in plan.classes.items():
             if class_plan.parent is not None and name in result.error:
                 _keep_whole(plan, name, f"the flattener refused it: {result.error}")
@@ -117,11 +121,22 @@ def repair(plan: Plan, result: Check) -> bool:
             elif name in plan.definitions and not plan.definitions[name].per_file:
                 # the version of a parent that has it alike, else written out
                 definition = plan.definitions[name]
+                unchanged = (definition.mode, len(plan.tried))
                 if definition.mode == "import" or not (definition.alike and _try(plan, name, "import")):
                     definition.mode = "define"
+                for key in _overriding_parents(plan, definition):
+                    _drop_parent(plan, key, definition.name)
+                if (definition.mode, len(plan.tried)) == unchanged:
+                    # Stated in the modular file, a function replaces every parent's version, and what only
+                    # another parent's version reads is not pulled in any more (unlimited_ocr's `repeat_kv`,
+                    # which deepseek_ocr2's `eager_attention_forward` reads, where the model has CLIP's).
+                    for reader in _readers_in_parents(plan, name):
+                        if _try(plan, reader, "pulled"):
+                            break
         if file.misplaced:
             _reorder(plan, file.name, *file.misplaced)
         plan.kept_imports.update(file.wrong_imports)
+        plan.use_respelled.update(name for name in file.wrong_imports if name in plan.respelled)
     return _state(plan) != before
 
 
@@ -268,15 +283,68 @@ def _state(plan: Plan) -> tuple:
         {name: definition.mode for name, definition in plan.definitions.items()},
         set(plan.kept_imports),
         set(plan.pinned),
+        set(plan.use_respelled),
     )
 
 
 def _restore(plan: Plan, state: tuple) -> None:
-    written, classes, modes, kept, pinned = state
+    written, classes, modes, kept, pinned, respelled = state
     plan.written, plan.classes, plan.kept_imports, plan.pinned = set(written), dict(classes), set(kept), set(pinned)
+    plan.use_respelled = set(respelled)
     for name, mode in modes.items():
         plan.definitions[name].mode = mode
     close(plan, no_inherit_binding(plan.target))
+
+
+def _readers_in_parents(plan: Plan, name: str) -> list[str]:
+    """The functions the modular file states (imported or written) of which a parent's version reads `name`."""
+    readers = []
+    for definition in plan.definitions.values():
+        if definition.kind != "function" or definition.mode == "pulled" or definition.per_file:
+            continue
+        for key in (*definition.alike, *definition.unlike):
+            entry = plan.parents.mapper(key, plan.prefixes[key]).functions.get(definition.name)
+            if entry is not None and name in ast_names(ast.parse(entry.code.strip())):
+                readers.append(definition.name)
+                break
+    return readers
+
+
+def _overriding_parents(plan: Plan, definition: Definition) -> list[str]:
+    """The parent modules in use whose own constant of that name the flattener keeps over the modular file's
+    (it replaces a parent's constant only for names such as `_CHECKPOINT_FOR_DOC`)."""
+    if definition.kind != "assignment" or definition.mode != "define" or _modular_value_wins(definition):
+        return []
+    used = {c.parent.module.key for c in plan.classes.values() if c.parent is not None}
+    return [key for key in definition.unlike if key in used]
+
+
+def _modular_value_wins(definition: Definition) -> bool:
+    if ASSIGNMENTS_TO_KEEP.search(definition.name):
+        return True
+    value = ast.parse(definition.text.strip()).body[0].value
+    return bool(ASSIGNMENTS_TO_KEEP_IF_NOT_NONE.search(definition.name)) and not (
+        isinstance(value, ast.Constant) and value.value is None
+    )
+
+
+def _drop_parent(plan: Plan, key: str, constant: str) -> None:
+    """Inherit nothing from the parent module `key`: renamed, its `constant` would take the target's place. Its
+    classes take their next best parent, else are kept whole."""
+    reason = f"{plan.parents.modules[key].model} renamed puts its own {constant} in the target's place"
+    for name, options in plan.alternatives.items():
+        plan.alternatives[name] = [o for o in options if o.parent is None or o.parent.module.key != key]
+    for name, class_plan in list(plan.classes.items()):
+        if class_plan.parent is not None and class_plan.parent.module.key == key:
+            others = [o for o in plan.alternatives.get(name, []) if o.parent is not None]
+            if others:
+                plan.classes[name] = min(others, key=lambda o: (o.lines, o.tokens))
+            else:
+                _keep_whole(plan, name, reason)
+            plan.written.add(name)
+    for definition in plan.definitions.values():
+        if definition.mode == "import" and definition.alike[0] == key:  # an import makes it a parent too
+            definition.mode = "define"
 
 
 def _keep_whole(plan: Plan, name: str, reason: str) -> None:

@@ -96,6 +96,14 @@ class ParentModules:
             return None
         return ParentClass(self.modules[key], prefix, entry.original_name, renamed, mapper)
 
+    def class_named(self, key: str, prefix: str, original: str) -> ParentClass | None:
+        """The class the parent module spells `original`, with the module renamed under `prefix`."""
+        mapper = self.mapper(key, prefix)
+        for renamed, entry in mapper.classes.items():
+            if entry.original_name == original and entry._is_whole_unit():
+                return ParentClass(self.modules[key], prefix, original, renamed, mapper)
+        return None
+
     def similar_classes(self, text: str, prefix_of: dict[str, str], count: int = 3) -> list[ParentClass]:
         """The parent classes (any name) whose code shares the most words with `text`: candidates for a class
         of the target that no parent class of its name matches (`NemotronHMamba2Mixer` and `Zamba2MambaMixer`)."""

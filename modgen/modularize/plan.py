@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from modgen.modular.assemble import GUARDED_FILE_TYPES
 from modgen.modular.casing import Casing
 from modgen.modular.mapper import ast_loaded_names, ast_names
+from modgen.modular.prefixes import class_prefix
 from modgen.modularize.classes import CannotInherit, ClassPlan, TargetClass, diff_class, is_identical, whole
 from modgen.modularize.code import same_code
 from modgen.modularize.imports import Binding, guard_order, read_bindings, submodule_imports
 from modgen.modularize.parents import ParentClass, ParentModules, similarity
 from modgen.modularize.prefixes import flattener_prefixes, prefix_options, vote
+from modgen.modularize.respell import respell
 from modgen.modularize.target import TargetModel, TopObject
 
 
@@ -72,6 +74,10 @@ class Plan:
     definitions: dict[str, Definition]
     written: set[str] = field(default_factory=set)  # classes the modular file states
     bindings: dict[str, Binding] = field(default_factory=dict)  # what the target files import, by bound name
+    # Another spelling of an import the flattener may drop as the target spells it (`respell`), and the names a
+    # repair switched to it (a parent's own import of the name brings the target's spelling back: tried first).
+    respelled: dict[str, Binding] = field(default_factory=dict)
+    use_respelled: set[str] = field(default_factory=set)
     submodules: list[Binding] = field(default_factory=list)  # the target files' `import a.b`
     imports: list[Binding] = field(default_factory=list)  # the modular file's imports (set by `close`)
     unresolved: set[str] = field(default_factory=set)  # names the modular code reads that nothing binds
@@ -101,13 +107,19 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
                 target_class = TargetClass.of_text(obj.text)
                 candidates[obj.name] = class_candidates(target_class, parents, options, casing, model_cased)
     classes, prefixes = consistent_choice(candidates, parents, casing, target.name)
+    for name, chosen in classes.items():
+        if chosen.parent is None:
+            classes[name] = _whole_because_of_prefixes(chosen, candidates[name], prefixes, parents)
     bindings: dict[str, Binding] = {}
+    respelled: dict[str, Binding] = {}
     guards: list[str] = []
     definitions = {}
     # Files whose torch imports the flattener guards itself come last: their bindings are the guarded copies.
     for file in sorted(target.files.values(), key=lambda f: f.file_type in GUARDED_FILE_TYPES):
         for name, binding in read_bindings(file.mapper.imports).items():
             bindings.setdefault(name, binding)
+            if name not in respelled and (other := respell(binding, file.path)) is not None:
+                respelled[name] = other
         guards += [guard for guard in guard_order(file.mapper.imports) if guard not in guards]
     for file_type, file in target.files.items():
         for obj in file.objects:
@@ -121,6 +133,7 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         dict.fromkeys(b for file in target.files.values() for b in submodule_imports(file.mapper.imports))
     )
     plan = Plan(target, parents, prefixes, classes, class_files, definitions, bindings=bindings, guards=guards)
+    plan.respelled = respelled
     plan.submodules = submodules
     plan.alternatives = {
         name: [c for c in options_ if c.parent is None or prefixes[c.parent.module.key] == c.parent.prefix]
@@ -130,6 +143,9 @@ def build_plan(target: TargetModel, parents: ParentModules, casing: Casing) -> P
         definition.mode = definition.default_mode
     plan.written = initial_written(plan)
     return plan
+
+
+NO_PARENT_CLASS = "no parent class of that name"
 
 
 def class_candidates(
@@ -144,6 +160,12 @@ def class_candidates(
         for prefix in prefixes
         if (p := parents.class_of(key, prefix, target.name))
     ]
+    seen = {(p.module.key, p.prefix, p.name) for p in named}
+    for parent in list(named):
+        for other in _under_other_prefixes(parent, target.name, parents, casing, model_cased, options):
+            if (other.module.key, other.prefix, other.name) not in seen:
+                seen.add((other.module.key, other.prefix, other.name))
+                named.append(other)
     same = [parent for parent in named if is_identical(target, parent)]
     if same:  # `class X(Parent): pass` is as short as it gets: the other parents need no comparing
         return _compared(target, same, casing, model_cased)
@@ -157,6 +179,22 @@ def class_candidates(
             more[-1].reason = "; ".join(filter(None, [candidates[-1].reason, more[-1].reason]))
             candidates = [*candidates[:-1], *more]
     return candidates
+
+
+def _under_other_prefixes(
+    parent: ParentClass, name: str, parents: ParentModules, casing: Casing, model_cased: str, options: dict
+) -> list[ParentClass]:
+    """The parent class with its module renamed under the prefix inheriting from it asks the flattener for, and
+    under the model's own name (the prefix most modules end with), merged under the target's name. The
+    flattener reads a prefix off a suffix that starts with a capital only: `AlignTextIntermediate(BertIntermediate)`
+    asks for `align` (the names share `tIntermediate`); and `Idefics2VisionMLP(SiglipMLP)` flattens as well with
+    siglip renamed `idefics2` for the other classes."""
+    voted = casing.snake(class_prefix(name, parent.name, parent.module.model, model_cased, casing)).replace("-", "_")
+    found = []
+    for prefix in dict.fromkeys([voted, options[parent.module.key][0]]):
+        if prefix != parent.prefix and (other := parents.class_named(parent.module.key, prefix, parent.name)):
+            found.append(other)
+    return found
 
 
 def _most_alike(target: TargetClass, parents: list[ParentClass]) -> list[ParentClass]:
@@ -177,7 +215,7 @@ def _compared(target: TargetClass, parents: list[ParentClass], casing: Casing, m
         if plan.identical and parent.renamed == target.name:
             alike.add((parent.module.key, parent.prefix))
         candidates.append(plan)
-    kept_whole = whole(target, "; ".join(reasons) or "no parent class of that name")
+    kept_whole = whole(target, "; ".join(dict.fromkeys(reasons)) or NO_PARENT_CLASS)
     candidates = [c for c in candidates if c.size < kept_whole.size]
     for candidate in [*candidates, kept_whole]:
         candidate.alike = frozenset(alike)
@@ -206,9 +244,60 @@ def consistent_choice(
     """The shortest statement of each class such that every parent module is renamed, for all the classes
     inheriting from it, under the prefix the flattener will infer from them; and those prefixes.
 
-    Where the inferred prefix is not the one a chosen class was compared under, the classes whose names suggest
-    another prefix than their module's (a class inheriting from a class of another name) lose that candidate
-    first; then the module's candidates under that prefix go."""
+    Chosen class by class, then with every module held to the prefix that saves the most lines over all the
+    classes (class by class, `AlignTextSelfAttention` may take bert's `BertAttention` under `align_text_self`,
+    and that prefix then costs `AlignTextIntermediate` its parent): the shorter of the two."""
+    first = _consistent_choice(candidates, parents, casing, model)
+    held = _one_prefix_per_module(candidates)
+    if all(len(held[name]) == len(options) for name, options in candidates.items()):
+        return first
+    second = _consistent_choice(held, parents, casing, model)
+    return min((first, second), key=lambda choice: sum(plan.lines for plan in choice[0].values()))
+
+
+def _whole_because_of_prefixes(
+    chosen: ClassPlan, options: list[ClassPlan], prefixes: dict[str, str], parents: ParentModules
+) -> ClassPlan:
+    """A class kept whole though a parent class states it: under another prefix than its module takes."""
+    lost = [o for o in options if o.parent is not None and prefixes[o.parent.module.key] != o.parent.prefix]
+    if not lost:
+        return chosen
+    best = min(lost, key=lambda o: o.lines).parent
+    why = (
+        f"{best.name} renamed {best.renamed}: {parents.modules[best.module.key].model} is renamed "
+        f"{parents.casing.cased(prefixes[best.module.key])} for the classes that inherit from it"
+    )
+    reason = why if chosen.reason == NO_PARENT_CLASS else f"{chosen.reason}; {why}"
+    return dataclasses.replace(chosen, reason=reason)
+
+
+def _one_prefix_per_module(candidates: dict[str, list[ClassPlan]]) -> dict[str, list[ClassPlan]]:
+    """The candidates with each parent module held to the prefix that saves the most lines in all."""
+    saved: dict[tuple[str, str], int] = {}
+    for options in candidates.values():
+        whole_lines = options[-1].lines
+        best: dict[tuple[str, str], int] = {}
+        for option in options:
+            if option.parent is not None:
+                pair = (option.parent.module.key, option.parent.prefix)
+                best[pair] = max(best.get(pair, 0), whole_lines - option.lines)
+        for pair, lines in best.items():
+            saved[pair] = saved.get(pair, 0) + lines
+    prefix_of: dict[str, str] = {}
+    for (key, prefix), _ in sorted(saved.items(), key=lambda item: -item[1]):
+        prefix_of.setdefault(key, prefix)
+    return {
+        name: [o for o in options if o.parent is None or prefix_of[o.parent.module.key] == o.parent.prefix]
+        for name, options in candidates.items()
+    }
+
+
+def _consistent_choice(
+    candidates: dict[str, list[ClassPlan]], parents: ParentModules, casing: Casing, model: str
+) -> tuple[dict[str, ClassPlan], dict[str, str]]:
+    """Class by class; where the inferred prefix is not the one a chosen class was compared under, the classes
+    whose names suggest another prefix than their module's (a class inheriting from a class of another name)
+    lose that candidate first; then the module's candidates under that prefix go."""
     banned: set[int] = set()
     while True:
         allowed = {name: [c for c in options if id(c) not in banned] for name, options in candidates.items()}
@@ -339,7 +428,7 @@ def close(plan: Plan, no_inherit: Binding) -> None:
                 elif name == NO_INHERIT:
                     imports[name] = no_inherit
                 elif name in plan.bindings:
-                    imports[name] = plan.bindings[name]
+                    imports[name] = plan.respelled[name] if name in plan.use_respelled else plan.bindings[name]
         for class_plan in (plan.classes[n] for n in plan.written):
             if class_plan.parent is not None:
                 parent = class_plan.parent

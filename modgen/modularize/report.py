@@ -8,6 +8,7 @@ not at all (then the modular file is not written).
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from modgen.modularize.code import code_lines, code_tokens
@@ -96,12 +97,47 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         "cannot_express": [
             f"{file.path.name} {line}" for file in result.target.files.values() for line in file.unexpressible
         ],
+        "imports_stated_otherwise": [
+            f"{file.path.name} {line}" for file in result.target.files.values() for line in file.respelled
+        ],
         "classes": [report.to_json() for report in class_reports(result)],
         "functions": {
-            name: {"mode": definition.mode, "parents_alike": definition.alike}
+            name: {
+                "mode": definition.mode,
+                "parents_alike": definition.alike,
+                "why": written_out_because(result, name),
+            }
             for name, definition in result.plan.definitions.items()
         },
     }
+
+
+def written_out_because(result: Result, name: str) -> str | None:
+    """Why the modular file writes a function or constant out instead of leaving it to a parent (None if not)."""
+    plan = result.plan
+    definition = plan.definitions[name]
+    if definition.mode != "define":
+        return None
+    if not definition.alike:
+        same_code = [key for key in definition.unlike if _same_syntax(plan, key, definition)]
+        if same_code:
+            models = ", ".join(plan.parents.modules[key].model for key in same_code)
+            return f"{models} has the same code with other comments"
+        others = ", ".join(plan.parents.modules[key].model for key in definition.unlike)
+        return f"no parent has it alike{f' ({others}: another version)' if others else ''}"
+    if definition.kind == "assignment" and (name, "import") not in plan.tried:
+        return "a constant: the modular file writes its own (the flattener takes a module's constants from it)"
+    if (name, "import") in plan.tried:
+        return f"imported from {plan.parents.modules[definition.alike[0]].model}, the file did not come back"
+    return "left to a parent, the file did not come back in its order"
+
+
+def _same_syntax(plan, key: str, definition) -> bool:
+    mapper = plan.parents.mapper(key, plan.prefixes[key])
+    entry = (mapper.functions if definition.kind == "function" else mapper.assignments).get(definition.name)
+    return entry is not None and ast.dump(ast.parse(entry.code.strip())) == ast.dump(
+        ast.parse(definition.text.strip())
+    )
 
 
 def _file_json(check) -> dict:
@@ -141,6 +177,8 @@ def summary(result: Result, shown_path: str) -> list[str]:
     for file in result.target.files.values():
         for line in file.unexpressible:
             lines.append(f"  cannot be expressed in a modular file: {file.path.name} {line}")
+        for line in file.respelled:
+            lines.append(f"  stated otherwise (the converter would drop the import): {file.path.name} {line}")
     for file in result.check.files:
         if file.dropped:
             names = ", ".join(file.dropped)

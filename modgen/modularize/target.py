@@ -17,6 +17,8 @@ from modgen.errors import ModgenError, UsageError
 from modgen.modular.batch import GENERATED_BANNER
 from modgen.modular.mapper import ModuleMapper, Unit, split_units, unit_first_line
 from modgen.modular.sources import is_model_specific
+from modgen.modularize.imports import Binding
+from modgen.modularize.respell import respell
 from modgen.repo import FILE_TYPES, MODULAR, split_file_name
 
 
@@ -48,6 +50,8 @@ class TargetFile:
     objects: list[TopObject]
     all_names: list[str]  # `__all__`, when a list of strings
     unexpressible: list[str] = field(default_factory=list)  # what no modular file can produce, with its line
+    # imports of a model file's objects the modular file states another way (the converter would drop them)
+    respelled: list[str] = field(default_factory=list)
 
     @property
     def body_text(self) -> str:
@@ -94,14 +98,18 @@ def parse_target(path: Path, text: str) -> TargetFile:
     mapper = ModuleMapper(units)
     first = min((unit_first_line(stmt) for stmt in syntax.body), default=len(body.splitlines()) + 1)
     header = "".join(body.splitlines(keepends=True)[: first - 1])
-    objects, all_names, unexpressible = _read_objects(units, mapper)
-    return TargetFile(path, file_type, model, text, generated, header, mapper, objects, all_names, unexpressible)
+    objects, all_names, unexpressible, respelled = _read_objects(units, mapper, path)
+    return TargetFile(
+        path, file_type, model, text, generated, header, mapper, objects, all_names, unexpressible, respelled
+    )
 
 
-def _read_objects(units: list[Unit], mapper: ModuleMapper) -> tuple[list[TopObject], list[str], list[str]]:
+def _read_objects(units: list[Unit], mapper: ModuleMapper, path: Path) -> tuple[list, list[str], list[str], list[str]]:
+    """The top-level objects, `__all__`, what no modular file can produce, and the imports it states otherwise."""
     objects: list[TopObject] = []
     all_names: list[str] = []
     unexpressible: list[str] = []
+    respelled: list[str] = []
     for number, unit in enumerate(units):
         stmt = unit.stmts[0]
         line = unit_first_line(stmt)
@@ -110,11 +118,16 @@ def _read_objects(units: list[Unit], mapper: ModuleMapper) -> tuple[list[TopObje
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             objects.append(TopObject("function", stmt.name, unit))
         elif isinstance(stmt, ast.ImportFrom) and is_model_specific("." * stmt.level + (stmt.module or "")):
-            names = ", ".join(alias.name for alias in stmt.names)
-            unexpressible.append(
-                f"line {line}: imports {names} from another model's file (a modular file's import from a model file "
-                "names a parent to inherit from, not an import)"
-            )
+            module = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                other = respell(Binding(module, alias.name, alias.asname), path)
+                if other is not None:
+                    respelled.append(f"line {line}: {alias.name} imported from {other.module}, not {module}")
+                else:
+                    unexpressible.append(
+                        f"line {line}: imports {alias.name} from another model's file (a modular file's import from a "
+                        "model file names a parent to inherit from, and the model's package does not export it)"
+                    )
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or unit in mapper.imports:
             continue
         elif isinstance(stmt, ast.Assign) and len(unit.stmts) == 1 and len(stmt.targets) == 1:
@@ -133,7 +146,7 @@ def _read_objects(units: list[Unit], mapper: ModuleMapper) -> tuple[list[TopObje
             unexpressible.append(f"line {line}: the module docstring")
         else:
             unexpressible.append(f"line {line}: a top-level {type(stmt).__name__} statement")
-    return objects, all_names, unexpressible
+    return objects, all_names, unexpressible, respelled
 
 
 def _string_list(node: ast.expr) -> list[str]:

@@ -20,6 +20,7 @@ from modgen.modular.batch import without_banner_path
 from modgen.modular.convert import convert_source
 from modgen.modular.mapper import ast_loaded_names, ast_names
 from modgen.modularize.imports import read_bindings
+from modgen.modularize.respell import origin
 from modgen.modularize.target import TargetFile, TargetModel, parse_target, strip_banner
 from modgen.repo import TransformersTree, split_file_name
 
@@ -157,7 +158,7 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
     result.extra = [name for name in my_objects if name not in their_objects]
     for name, obj in their_objects.items():
         other = my_objects.get(name)
-        if other is not None and other.text.strip("\n") != obj.text.strip("\n"):
+        if other is not None and _object_text(other.text, theirs) != _object_text(obj.text, theirs):
             result.differing.append(name)
     mine_order = [name for name in my_objects if name in their_objects]
     their_order = [name for name in their_objects if name in my_objects]
@@ -173,6 +174,16 @@ def _locate(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> None:
         result.wrong_imports = [name for name, b in their_bindings.items() if my_bindings.get(name) != b]
 
 
+def _object_text(text: str, target: TargetFile) -> str:
+    """An object's text as compared: for a hand-written target, without `# Copied from` markers (its copy comes
+    back through inheritance without the marker; a generated file's marker came from the modular file, which can
+    state it again)."""
+    lines = text.strip("\n").splitlines(keepends=True)
+    if target.generated:
+        return "".join(lines)
+    return "".join(line for line in lines if not line.lstrip().startswith("# Copied from"))
+
+
 def _equivalent(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> bool:
     """Whether `mine` has every object of `theirs` that some class needs (the converter drops the others: a
     logger nothing uses, a function defined and never called), each with the same syntax tree, and the imports
@@ -186,8 +197,8 @@ def _equivalent(result: FileCheck, mine: TargetFile, theirs: TargetFile) -> bool
     if any(_dump(my_objects[name].text.strip()) != _dump(objects[name].text.strip()) for name in needed):
         return False
     used = set().union(*(ast_loaded_names(ast.parse(objects[name].text.strip())) for name in needed))
-    their_bindings = {n: b for n, b in read_bindings(theirs.mapper.imports).items() if n in used}
-    my_bindings = {n: b for n, b in read_bindings(mine.mapper.imports).items() if n in used}
+    their_bindings = {n: origin(b, theirs.path) for n, b in read_bindings(theirs.mapper.imports).items() if n in used}
+    my_bindings = {n: origin(b, mine.path) for n, b in read_bindings(mine.mapper.imports).items() if n in used}
     return my_bindings == their_bindings and theirs.all_names == mine.all_names
 
 

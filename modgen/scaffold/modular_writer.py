@@ -40,6 +40,8 @@ class ParentClass:
     name: str
     model_type: str | None  # `model_type = "..."` in the class body, for configs
     defines_forward: bool
+    # A deprecated alias (bart's `BartPretrainedModel`): its methods only warn. A new model does not copy it.
+    deprecated: bool = False
 
 
 def read_public_classes(path: Path) -> list[ParentClass]:
@@ -79,7 +81,26 @@ def _parent_class(node: cst.ClassDef) -> ParentClass:
                 target = _assigned_name(small)
                 if target == "model_type" and isinstance(small.value, cst.SimpleString):
                     model_type = small.value.evaluated_value
-    return ParentClass(node.name.value, model_type, defines_forward)
+    return ParentClass(node.name.value, model_type, defines_forward, _only_warns(node))
+
+
+_DEPRECATION_WARNINGS = {"FutureWarning", "DeprecationWarning"}
+
+
+def _only_warns(node: cst.ClassDef) -> bool:
+    """Whether every statement of the class is a method that warns of a deprecation (docstrings aside)."""
+    tree = ast.parse(cst.Module(body=[node]).code).body[0]
+    body = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return bool(body) and all(
+        isinstance(s, ast.FunctionDef)
+        and any(
+            isinstance(call, ast.Call)
+            and ast.unparse(call.func) in ("warnings.warn", "warn")
+            and any(ast.unparse(a) in _DEPRECATION_WARNINGS for a in [*call.args, *(k.value for k in call.keywords)])
+            for call in ast.walk(s)
+        )
+        for s in body
+    )
 
 
 def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
@@ -90,11 +111,18 @@ def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
     return None
 
 
+def deprecated_classes(context: LikeContext) -> list[str]:
+    """The parent's public classes that only warn of their deprecation: not copied."""
+    return [c.name for path in context.parent_files.values() for c in read_public_classes(path) if c.deprecated]
+
+
 def copied_classes(context: LikeContext) -> list[CopiedClass]:
     """Every class the new model defines, by parent file, in the parent's definition order."""
     classes = []
     for file_type, path in context.parent_files.items():
         for parent in read_public_classes(path):
+            if parent.deprecated:
+                continue
             name = context.rename_class(parent.name)
             if name is None:
                 continue  # not the parent's own class (re-exported from elsewhere): inherited as it is

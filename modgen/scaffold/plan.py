@@ -15,7 +15,13 @@ from modgen.scaffold.allow_lists import scripts_listing
 from modgen.scaffold.context import LikeContext, build_context
 from modgen.scaffold.helpers import helper_modules, helper_name
 from modgen.scaffold.mappings import NewEntry, new_entries
-from modgen.scaffold.modular_writer import CopiedClass, LibraryAlias, copied_classes, library_aliases
+from modgen.scaffold.modular_writer import (
+    CopiedClass,
+    LibraryAlias,
+    copied_classes,
+    deprecated_classes,
+    library_aliases,
+)
 
 
 @dataclass
@@ -108,6 +114,8 @@ def make_plan(repo: Repository, parent: str, new_name: str) -> Plan:
     modular = f"write the modular file: {len(classes)} classes inheriting from {context.parent_prefix}'s"
     if aliases:
         modular += f", {len(aliases)} alias{'es' if len(aliases) > 1 else ''} of library classes"
+    if deprecated := deprecated_classes(context):
+        modular += f" (not the deprecated {', '.join(deprecated)})"
     steps = [Step("modular", modular, creates=[context.modular_path])]
     if context.in_transformers:
         scripts = scripts_listing(repo.root, {c.parent: c.name for c in classes})

@@ -140,3 +140,21 @@ def test_a_modular_file_whose_generated_file_is_missing_is_a_finding_that_fix_wr
     fixed = tree.check(modular=True, paths=[modular], fix=True)
     assert (fixed.findings, fixed.fixed) == ([], [generated])
     assert "class BobIntermediate(nn.Module):" in generated.read_text()
+
+
+def test_the_cache_sees_the_model_names_the_tree_registers(sdist_repo):
+    # The flattener spells a model name as its registered config class does (`GPTNeoX`): a change to the auto
+    # mappings is a change of its input, and a warm check flattens again.
+    modular, generated, _ = add_bob(sdist_repo, markers=False)
+    repo = Repository.discover(sdist_repo)
+    assert run_check(repo, paths=[generated]).modular_flattened == 1
+    assert run_check(repo, paths=[generated]).modular_flattened == 0
+    auto = sdist_repo / "src/transformers/models/auto"
+    mapping = next(p for p in (auto / "auto_mappings.py", auto / "configuration_auto.py") if p.is_file())
+    mapping.write_text(
+        mapping.read_text().replace(
+            '("llama", "LlamaConfig")', '("llama", "LlamaConfig"),\n    ("bob", "BOBConfig")', 1
+        )
+    )
+    again = run_check(repo, paths=[generated])
+    assert again.modular_flattened == 1

@@ -140,6 +140,37 @@ def test_import_cycle_names_the_chain(project: Path):
     assert not list(models.glob("*/modeling_*.py"))
 
 
+def test_two_modular_files_of_one_folder_are_not_a_cycle(project: Path):
+    """`modular_ann.py` uses the model `modular_ann_text.py` generates, which reads the hand-written
+    `configuration_ann.py`: no cycle, since `modular_ann.py` defines no config class (blip and blip_text)."""
+    models = project / "src/mylib/models"
+    add_model(
+        models, "ann", "from .modeling_ann_text import AnnTextModel\n\n\nclass AnnModel(AnnTextModel):\n    pass\n"
+    )
+    (models / "ann/configuration_ann.py").write_text("class AnnConfig:\n    pass\n")
+    (models / "ann/modular_ann_text.py").write_text(
+        "from torch import nn\n\nfrom .configuration_ann import AnnConfig\n\n\n"
+        "class AnnTextModel(nn.Module):\n    config_class = AnnConfig\n"
+    )
+    result = flatten(models / "ann", "--no-markers")
+    assert result.exit_code == 0, result.output
+    written = files_of(models / "ann")
+    assert "class AnnTextModel(nn.Module):" in written["modeling_ann_text.py"]
+    assert "class AnnModel(AnnTextModel):" in written["modeling_ann.py"]  # an import of the model, not of code
+    assert written["configuration_ann.py"] == "class AnnConfig:\n    pass\n"
+
+    # Once `modular_ann.py` defines a config class, it writes `configuration_ann.py`: then it is a cycle.
+    (models / "ann/modular_ann.py").write_text(
+        "from .modeling_ann_text import AnnTextModel\n\n\nclass AnnConfig:\n    pass\n\n\n"
+        "class AnnModel(AnnTextModel):\n    pass\n"
+    )
+    result = flatten(models / "ann", "--no-markers")
+    assert result.exit_code == 2
+    assert "import cycle between modular files: modular_ann.py -> modular_ann_text.py -> modular_ann.py" in (
+        result.stderr
+    )
+
+
 # Dependency order --------------------------------------------------------------------------------------------
 
 
@@ -153,13 +184,15 @@ def test_waves_of_the_wheel_follow_inheritance(installed_tree: TransformersTree)
     for child, parent in [("mixtral", "mistral"), ("gemma2", "gemma"), ("cohere2", "gemma2"), ("cohere2", "cohere")]:
         assert wave_of[child] > wave_of[parent], (child, parent)
     assert wave_of["glm4"] > wave_of["glm"]
-    # Independent of the scan: a file that imports another model's generated module with plain `ast`.
+    # Independent of the scan: a file that imports another model's generated module (its banner says so) with
+    # plain `ast` (colmodernvbert imports colqwen2's hand-written configuration: no order needed).
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module and "." in node.module:
                 folder, module = node.module.split(".")[:2]
                 parent = module.split("_", 1)[-1] if module.startswith(("modeling_", "configuration_")) else None
-                if parent in wave_of and folder != path.parent.name:
+                imported = installed_tree.models_dir / folder / f"{module}.py"
+                if parent in wave_of and folder != path.parent.name and banner_source(imported.read_text()):
                     assert wave_of[parent] < wave_of[path.stem.removeprefix("modular_")], (path.name, node.module)
 
 

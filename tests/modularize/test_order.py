@@ -82,3 +82,15 @@ def test_function_with_a_version_per_file(tmp_path):
     functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert "binary_mask_to_rle" not in functions | imported
+
+
+def test_function_left_to_the_parent_that_pulls_it_first(tmp_path):
+    # unlimited_ocr has CLIP's `eager_attention_forward` (CLIP's attention pulls it in first), and deepseek_ocr2's
+    # `repeat_kv`, which only deepseek_ocr2's version of the function reads. Stated in the modular file, the
+    # function would replace deepseek_ocr2's too, and `repeat_kv` would not come: it is left to the parents.
+    modular = modularized_and_back(tmp_path, "unlimited_ocr", "clip", "deepseek_ocr2", "got_ocr2")
+    names = {
+        alias.name for node in ast.parse(modular).body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    defined = {node.name for node in ast.parse(modular).body if isinstance(node, ast.FunctionDef)}
+    assert "eager_attention_forward" not in names | defined
