@@ -244,31 +244,15 @@ def consistent_choice(
     """The shortest statement of each class such that every parent module is renamed, for all the classes
     inheriting from it, under the prefix the flattener will infer from them; and those prefixes.
 
-    Chosen class by class, then with every module held to the prefix that saves the most lines over all the
-    classes (class by class, `AlignTextSelfAttention` may take bert's `BertAttention` under `align_text_self`,
-    and that prefix then costs `AlignTextIntermediate` its parent): the shorter of the two."""
+    Chosen class by class, then with every module held to the prefix that saves the most lines over all its
+    classes (class by class, one class may take a parent under a prefix that then costs the module's other
+    classes theirs): the shorter of the two."""
     first = _consistent_choice(candidates, parents, casing, model)
     held = _one_prefix_per_module(candidates)
     if all(len(held[name]) == len(options) for name, options in candidates.items()):
         return first
     second = _consistent_choice(held, parents, casing, model)
     return min((first, second), key=lambda choice: sum(plan.lines for plan in choice[0].values()))
-
-
-def _whole_because_of_prefixes(
-    chosen: ClassPlan, options: list[ClassPlan], prefixes: dict[str, str], parents: ParentModules
-) -> ClassPlan:
-    """A class kept whole though a parent class states it: under another prefix than its module takes."""
-    lost = [o for o in options if o.parent is not None and prefixes[o.parent.module.key] != o.parent.prefix]
-    if not lost:
-        return chosen
-    best = min(lost, key=lambda o: o.lines).parent
-    why = (
-        f"{best.name} renamed {best.renamed}: {parents.modules[best.module.key].model} is renamed "
-        f"{parents.casing.cased(prefixes[best.module.key])} for the classes that inherit from it"
-    )
-    reason = why if chosen.reason == NO_PARENT_CLASS else f"{chosen.reason}; {why}"
-    return dataclasses.replace(chosen, reason=reason)
 
 
 def _one_prefix_per_module(candidates: dict[str, list[ClassPlan]]) -> dict[str, list[ClassPlan]]:
@@ -328,6 +312,22 @@ def _consistent_choice(
             for c in options
             if c.parent is not None and (c.parent.module.key, c.parent.prefix) in pairs
         )
+
+
+def _whole_because_of_prefixes(
+    chosen: ClassPlan, options: list[ClassPlan], prefixes: dict[str, str], parents: ParentModules
+) -> ClassPlan:
+    """A class kept whole though a parent class states it: under another prefix than its module takes."""
+    lost = [o for o in options if o.parent is not None and prefixes[o.parent.module.key] != o.parent.prefix]
+    if not lost:
+        return chosen
+    best = min(lost, key=lambda o: o.lines).parent
+    why = (
+        f"{best.name} renamed {best.renamed}: {parents.modules[best.module.key].model} is renamed "
+        f"{parents.casing.cased(prefixes[best.module.key])} for the classes that inherit from it"
+    )
+    reason = why if chosen.reason == NO_PARENT_CLASS else f"{chosen.reason}; {why}"
+    return dataclasses.replace(chosen, reason=reason)
 
 
 def _definition(obj: TopObject, file_type: str, parents: ParentModules, prefixes: dict[str, str]) -> Definition:

@@ -97,9 +97,7 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
         "cannot_express": [
             f"{file.path.name} {line}" for file in result.target.files.values() for line in file.unexpressible
         ],
-        "imports_stated_otherwise": [
-            f"{file.path.name} {line}" for file in result.target.files.values() for line in file.respelled
-        ],
+        "imports_stated_otherwise": stated_otherwise(result),
         "classes": [report.to_json() for report in class_reports(result)],
         "functions": {
             name: {
@@ -110,6 +108,15 @@ def to_json(result: Result, destination: str, written: bool) -> dict:
             for name, definition in result.plan.definitions.items()
         },
     }
+
+
+def stated_otherwise(result: Result) -> list[str]:
+    """The imports the modular file spells another way than the target (`respell`)."""
+    plan = result.plan
+    return [
+        f"{name} imported from {plan.respelled[name].module}, not {plan.bindings[name].module}"
+        for name in sorted(plan.use_respelled)
+    ]
 
 
 def written_out_because(result: Result, name: str) -> str | None:
@@ -177,8 +184,8 @@ def summary(result: Result, shown_path: str) -> list[str]:
     for file in result.target.files.values():
         for line in file.unexpressible:
             lines.append(f"  cannot be expressed in a modular file: {file.path.name} {line}")
-        for line in file.respelled:
-            lines.append(f"  stated otherwise (the converter would drop the import): {file.path.name} {line}")
+    for line in stated_otherwise(result):
+        lines.append(f"  stated otherwise (the converter would drop the import): {line}")
     for file in result.check.files:
         if file.dropped:
             names = ", ".join(file.dropped)

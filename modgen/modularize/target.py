@@ -50,8 +50,6 @@ class TargetFile:
     objects: list[TopObject]
     all_names: list[str]  # `__all__`, when a list of strings
     unexpressible: list[str] = field(default_factory=list)  # what no modular file can produce, with its line
-    # imports of a model file's objects the modular file states another way (the converter would drop them)
-    respelled: list[str] = field(default_factory=list)
 
     @property
     def body_text(self) -> str:
@@ -98,18 +96,15 @@ def parse_target(path: Path, text: str) -> TargetFile:
     mapper = ModuleMapper(units)
     first = min((unit_first_line(stmt) for stmt in syntax.body), default=len(body.splitlines()) + 1)
     header = "".join(body.splitlines(keepends=True)[: first - 1])
-    objects, all_names, unexpressible, respelled = _read_objects(units, mapper, path)
-    return TargetFile(
-        path, file_type, model, text, generated, header, mapper, objects, all_names, unexpressible, respelled
-    )
+    objects, all_names, unexpressible = _read_objects(units, mapper, path)
+    return TargetFile(path, file_type, model, text, generated, header, mapper, objects, all_names, unexpressible)
 
 
-def _read_objects(units: list[Unit], mapper: ModuleMapper, path: Path) -> tuple[list, list[str], list[str], list[str]]:
-    """The top-level objects, `__all__`, what no modular file can produce, and the imports it states otherwise."""
+def _read_objects(units: list[Unit], mapper: ModuleMapper, path: Path) -> tuple[list, list[str], list[str]]:
+    """The top-level objects, `__all__`, and what no modular file can produce."""
     objects: list[TopObject] = []
     all_names: list[str] = []
     unexpressible: list[str] = []
-    respelled: list[str] = []
     for number, unit in enumerate(units):
         stmt = unit.stmts[0]
         line = unit_first_line(stmt)
@@ -120,10 +115,7 @@ def _read_objects(units: list[Unit], mapper: ModuleMapper, path: Path) -> tuple[
         elif isinstance(stmt, ast.ImportFrom) and is_model_specific("." * stmt.level + (stmt.module or "")):
             module = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
-                other = respell(Binding(module, alias.name, alias.asname), path)
-                if other is not None:
-                    respelled.append(f"line {line}: {alias.name} imported from {other.module}, not {module}")
-                else:
+                if respell(Binding(module, alias.name, alias.asname), path) is None:
                     unexpressible.append(
                         f"line {line}: imports {alias.name} from another model's file (a modular file's import from a "
                         "model file names a parent to inherit from, and the model's package does not export it)"
@@ -146,7 +138,7 @@ def _read_objects(units: list[Unit], mapper: ModuleMapper, path: Path) -> tuple[
             unexpressible.append(f"line {line}: the module docstring")
         else:
             unexpressible.append(f"line {line}: a top-level {type(stmt).__name__} statement")
-    return objects, all_names, unexpressible, respelled
+    return objects, all_names, unexpressible
 
 
 def _string_list(node: ast.expr) -> list[str]:
