@@ -6,18 +6,13 @@ from pathlib import Path
 
 import click
 
+from modgen.options import repo_option
+
 
 @click.command()
 @click.argument("model")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The folder to write (new or empty).")
-@click.option(
-    "--repo",
-    "repo_dir",
-    type=click.Path(path_type=Path),
-    default=".",
-    show_default=True,
-    help="The `modgen init` project the model belongs to.",
-)
+@repo_option("The `modgen init` project the model belongs to.")
 @click.option(
     "--weights",
     type=click.Path(path_type=Path),

@@ -12,7 +12,7 @@ import ast
 import re
 
 from modgen.modular.casing import FILE_TYPE_PATTERN
-from modgen.modular.mapper import Entry, ModuleMapper, Unit
+from modgen.modular.mapper import ModuleMapper, Unit
 
 
 # Modular assignments that always replace the parent's, and those that do unless their value is `None`.
@@ -45,10 +45,7 @@ class ParentMapper(ModuleMapper):
             if name in modular.dependencies:
                 self.dependencies[name] = set(modular.dependencies[name])
         for name, node in modular.assignments.items():
-            keep = ASSIGNMENTS_TO_KEEP.search(name) or (
-                ASSIGNMENTS_TO_KEEP_IF_NOT_NONE.search(name) and not _is_none_assignment(node)
-            )
-            if keep or name not in self.assignments:
+            if modular_value_wins(name, node.unit.stmts[0].value) or name not in self.assignments:
                 self.assignments[name] = node
                 if name in modular.dependencies:
                     self.dependencies[name] = set(modular.dependencies[name])
@@ -99,6 +96,10 @@ class ParentMapper(ModuleMapper):
         return original + merged
 
 
-def _is_none_assignment(entry: Entry) -> bool:
-    value = entry.unit.stmts[0].value
-    return isinstance(value, ast.Constant) and value.value is None
+def modular_value_wins(name: str, value: ast.expr | None) -> bool:
+    """Whether a modular file's assignment of `name` replaces a parent's of the same name (else the parent's
+    stays): always for `_CHECKPOINT`-like names, for `_DOCSTRING`-like ones unless the value is `None`."""
+    if ASSIGNMENTS_TO_KEEP.search(name):
+        return True
+    is_none = isinstance(value, ast.Constant) and value.value is None
+    return bool(ASSIGNMENTS_TO_KEEP_IF_NOT_NONE.search(name)) and not is_none

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from modgen.modular.convert import casing_for
 from modgen.modular.mapper import ast_names
-from modgen.modular.parent_mapper import ASSIGNMENTS_TO_KEEP, ASSIGNMENTS_TO_KEEP_IF_NOT_NONE
+from modgen.modular.parent_mapper import modular_value_wins
 from modgen.modularize.classes import TargetClass, whole
 from modgen.modularize.code import code_lines
 from modgen.modularize.imports import Binding
@@ -313,19 +313,12 @@ def _readers_in_parents(plan: Plan, name: str) -> list[str]:
 def _overriding_parents(plan: Plan, definition: Definition) -> list[str]:
     """The parent modules in use whose own constant of that name the flattener keeps over the modular file's
     (it replaces a parent's constant only for names such as `_CHECKPOINT_FOR_DOC`)."""
-    if definition.kind != "assignment" or definition.mode != "define" or _modular_value_wins(definition):
+    if definition.kind != "assignment" or definition.mode != "define":
+        return []
+    if modular_value_wins(definition.name, ast.parse(definition.text.strip()).body[0].value):
         return []
     used = {c.parent.module.key for c in plan.classes.values() if c.parent is not None}
     return [key for key in definition.unlike if key in used]
-
-
-def _modular_value_wins(definition: Definition) -> bool:
-    if ASSIGNMENTS_TO_KEEP.search(definition.name):
-        return True
-    value = ast.parse(definition.text.strip()).body[0].value
-    return bool(ASSIGNMENTS_TO_KEEP_IF_NOT_NONE.search(definition.name)) and not (
-        isinstance(value, ast.Constant) and value.value is None
-    )
 
 
 def _drop_parent(plan: Plan, key: str, constant: str) -> None:

@@ -9,19 +9,14 @@ from pathlib import Path
 
 import click
 
+from modgen.options import repo_option
+
 
 @click.command()
 @click.argument("target")
 @click.option("--name", "new_name", required=True, help="The new model's name, snake_case (e.g. my_resnet).")
 @click.option("--task", default=None, help="The head and Auto class (default: inferred from an example forward).")
-@click.option(
-    "--repo",
-    "repo_dir",
-    type=click.Path(path_type=Path),
-    default=".",
-    show_default=True,
-    help="The `modgen init` project to add it to (with --beside and a module TARGET: where to write).",
-)
+@repo_option("The `modgen init` project to add it to (with --beside and a module TARGET: where to write).")
 @click.option("--beside", is_flag=True, help="Write a package hf_NEW/ beside the original file (validation mode).")
 @click.option(
     "--example",

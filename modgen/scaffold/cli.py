@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
+from modgen.options import repo_option
+
 
 @click.command()
 @click.argument("parent")
 @click.option("--name", "new_name", required=True, help="The new model's name, snake_case (e.g. my_model).")
-@click.option(
-    "--repo",
-    "repo_dir",
-    type=click.Path(path_type=Path),
-    default=".",
-    show_default=True,
-    help="The repository to add it to: a transformers checkout or a project made by `modgen init`.",
-)
+@repo_option("The repository to add it to: a transformers checkout or a project made by `modgen init`.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan and what was done as JSON (with --dry-run: the plan only)."
