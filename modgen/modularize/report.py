@@ -193,6 +193,16 @@ def summary(result: Result, shown_path: str) -> list[str]:
         if file.ast_identical and not file.byte_identical:
             lines.append(f"  {file.name}: same syntax tree, text differs:")
             lines += ["    " + line for line in file.diff.splitlines()[2:12]]
+        elif not file.equivalent:
+            found = [
+                f"{what} {', '.join(names[:5])}"
+                for what, names in (("differing", file.differing), ("missing", file.missing), ("extra", file.extra))
+                if names
+            ]
+            lines.append(
+                f"  {file.name} does not come back ({'; '.join(found) or 'imports or layout'}); --json gives the "
+                "diff (the flattener runs `ruff check --fix` and `ruff format`: run them on the file first)"
+            )
     if result.check.error:
         lines.append(f"  the flattener refused it: {result.check.error}")
     return lines

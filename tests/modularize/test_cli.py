@@ -79,3 +79,24 @@ def test_an_existing_modular_file_is_kept(model):
     forced = modgen("modularize", model, "--parent", "llama", "--force")
     assert forced.returncode == 0, forced.stderr
     assert "class BobMLP(LlamaMLP):" in existing.read_text()
+
+
+def test_code_ruff_would_change_is_not_given_back_and_says_what_to_run(tmp_path):
+    # The flattener runs `ruff check --fix` and `ruff format`: `super(BobMLP, self)` comes back as `super()`, so
+    # the file as it is cannot come back. Nothing is written, and the message says what to run.
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    modeling = folder / "modeling_bob.py"
+    modeling.write_text(
+        "from torch import nn\n\n\nclass BobMLP(nn.Module):\n    def __init__(self):\n"
+        "        super(BobMLP, self).__init__()\n        self.proj = nn.Linear(2, 2)\n"
+    )
+    run = modgen("modularize", modeling, "--parent", "llama")
+    assert run.returncode == 1, run.stderr
+    assert not (folder / "modular_bob.py").exists()
+    assert "modeling_bob.py does not come back (differing BobMLP)" in run.stdout
+    assert "the flattener runs `ruff check --fix` and `ruff format`: run them on the file first" in run.stdout
+    assert "not written: flattening modular_bob.py does not give the model back" in run.stderr
+    modeling.write_text(modeling.read_text().replace("super(BobMLP, self)", "super()"))
+    run = modgen("modularize", modeling, "--parent", "llama")
+    assert run.returncode == 0, run.stderr
